@@ -1,0 +1,38 @@
+# cucm-lab: two commands do all the set-up on a fresh clone.
+#   make run   creates .venv, installs, starts the default lab
+#   make test  creates .venv if needed, installs, lints and runs the suite
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint check bench docs clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/cucm-lab serve
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+check: $(STAMP)
+	$(PY) -m pytest -q
+
+test: lint check
+
+bench: $(STAMP)
+	$(PY) -m emulator.bench
+
+docs: $(STAMP)
+	$(PY) -m emulator.approximations --write docs/approximations.md
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

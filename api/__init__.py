@@ -1,0 +1,1 @@
+"""cucm-lab's adapters: the surfaces that show the model to the outside."""

@@ -1,0 +1,471 @@
+"""The certificate operations of a cluster, as OS Administration offers them.
+
+:class:`CertificateManager` owns every node's stores and is the only way the
+surfaces change them: Generate CSR, Upload Certificate/Certificate chain,
+Regenerate, Delete, ``set web-security``. Each operation either succeeds
+completely or raises a :class:`~emulator.errors.CucmError` having changed
+nothing.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from emulator import errors
+from emulator.certstore import csr as csr_rules
+from emulator.certstore import trust, upload
+from emulator.certstore.models import (
+    IdentityCertificate,
+    NodeCertificates,
+    PendingCsr,
+    TrustCertificate,
+    WebSecurity,
+    trust_filename,
+)
+from emulator.clock import LabClock
+from emulator.cluster import Cluster, Node, Organisation
+from emulator.errors import CucmError
+from emulator.journal import Journal
+from emulator.pki import builder
+from emulator.pki.cisco_ca import default_ca_certificates
+from emulator.pki.encoding import (
+    MAX_FILE_BYTES,
+    CertificateFileError,
+    FileProblem,
+    parse_certificates,
+)
+from emulator.pki.keys import KeySource, new_key
+from emulator.pki.units import (
+    CUCM_TRUST_STORES,
+    IMP_TRUST_STORES,
+    UNITS,
+    Unit,
+    lookup_unit,
+    unit_on_node,
+)
+from emulator.profile import ReleaseProfile
+
+DESCRIPTION_LIMIT = 255
+_FORBIDDEN = '<>"\\'
+TRUST_DESCRIPTION = "Trust Certificate"
+
+
+class CertificateManager:
+    """Every node's installed certificates and the operations on them."""
+
+    def __init__(
+        self,
+        *,
+        profile: ReleaseProfile,
+        cluster: Cluster,
+        clock: LabClock,
+        journal: Journal,
+        keys: KeySource,
+        rng: random.Random,
+    ) -> None:
+        self.profile = profile
+        self.cluster = cluster
+        self.clock = clock
+        self.journal = journal
+        self.keys = keys
+        self.rng = rng
+        #: False while database replication is broken: uploads and deletes
+        #: then stay on the node they were made on.
+        self.replication_healthy = True
+        self.stores_by_name: dict[str, NodeCertificates] = {}
+        self._capf_tags: dict[str, str] = {}
+
+    # -- lookups --------------------------------------------------------------
+    def stores(self, node: Node) -> NodeCertificates:
+        return self.stores_by_name[node.hostname]
+
+    def cluster_node(self, name: str) -> Node:
+        node = self.cluster.find(name)
+        if node is None:
+            raise CucmError(
+                errors.NODE_NOT_FOUND,
+                self.profile,
+                node=name,
+                choices=", ".join(n.hostname for n in self.cluster.nodes),
+            )
+        return node
+
+    def unit_on(self, node: Node, name: str) -> Unit:
+        """The unit called ``name`` if ``node`` holds it, else CUCM's refusal."""
+        unit = lookup_unit(name)
+        if unit is None:
+            raise CucmError(
+                errors.INVALID_CERTIFICATE_PURPOSE,
+                self.profile,
+                unit=name,
+                choices=", ".join(u.name for u in self.units_on(node)),
+            )
+        if not unit_on_node(unit, role=node.role, profile=self.profile):
+            raise CucmError(
+                errors.UNIT_NOT_ON_NODE,
+                self.profile,
+                unit=unit.name,
+                node=node.hostname,
+                placement=unit.placement.value,
+            )
+        return unit
+
+    def units_on(self, node: Node) -> list[Unit]:
+        return [
+            u
+            for u in UNITS.values()
+            if unit_on_node(u, role=node.role, profile=self.profile)
+        ]
+
+    def trust_store_on(self, node: Node, name: str) -> str:
+        """The trust store called ``name`` (any case) on ``node``."""
+        for store in self.stores(node).trust:
+            if store.casefold() == name.casefold():
+                return store
+        raise CucmError(
+            errors.INVALID_CERTIFICATE_PURPOSE,
+            self.profile,
+            unit=name,
+            choices=", ".join(self.stores(node).trust),
+        )
+
+    def default_common_name(self, node: Node, unit: Unit) -> str:
+        if unit.name == "ITLRecovery" and self.profile.itlrecovery_cluster_wide:
+            node = self.cluster.publisher
+        return builder.common_name(unit, node, capf_tag=self._capf_tags[node.hostname])
+
+    def state(self) -> tuple[object, ...]:
+        """Equal before and after any operation that changed nothing."""
+        return tuple(
+            self.stores_by_name[n.hostname].state() for n in self.cluster.nodes
+        )
+
+    # -- install -------------------------------------------------------------
+    def install(self, installed_at: datetime) -> None:
+        """Create every node's stores as a fresh installation does."""
+        for node in self.cluster.nodes:
+            stores = CUCM_TRUST_STORES if node.is_cucm else IMP_TRUST_STORES
+            self.stores_by_name[node.hostname] = NodeCertificates(
+                node.hostname,
+                WebSecurity(self.cluster.organisation),
+                trust={store: {} for store in stores},
+            )
+            self._capf_tags[node.hostname] = f"{self.rng.getrandbits(32):08x}"
+        for position, node in enumerate(self.cluster.nodes):
+            when = installed_at + timedelta(hours=2 * position)
+            for unit in self.units_on(node):
+                if self._copied_from_publisher(node, unit):
+                    continue
+                self._install_self_signed(node, unit, not_before=when)
+
+        cisco = default_ca_certificates(self.profile)
+        for node in self.cluster.cucm_nodes:
+            for store in ("CallManager-trust", "CAPF-trust"):
+                for certificate in cisco:
+                    self._system_trust([node], store, certificate)
+        for node in self.cluster.nodes:
+            self.journal.emit(
+                "node.installed",
+                node=node.hostname,
+                role=node.role,
+                units=sorted(self.stores(node).identities),
+            )
+
+    def _copied_from_publisher(self, node: Node, unit: Unit) -> bool:
+        return (
+            unit.name == "ITLRecovery"
+            and self.profile.itlrecovery_cluster_wide
+            and not node.is_publisher
+        )
+
+    def holders(self, node: Node, unit: Unit) -> list[Node]:
+        """The nodes that share ``node``'s identity certificate for ``unit``."""
+        if unit.name == "ITLRecovery" and self.profile.itlrecovery_cluster_wide:
+            return list(self.cluster.cucm_nodes)
+        return [node]
+
+    def _install_self_signed(
+        self,
+        node: Node,
+        unit: Unit,
+        *,
+        not_before: datetime,
+        key_length: int | None = None,
+        validity_years: int | None = None,
+    ) -> IdentityCertificate:
+        length = key_length or (2048 if unit.key_type == "RSA" else 256)
+        key = new_key(unit.key_type, length, self.keys)
+        web = self.stores(node).web_security
+        sans = [node.fqdn]
+        if unit.name == "tomcat" and web.alternate_hostname:
+            sans.append(web.alternate_hostname)
+        years = validity_years or 5
+        if unit.name == "ITLRecovery" and validity_years is None:
+            years = self.profile.itlrecovery_validity_years[0]
+        certificate = builder.self_signed(
+            unit,
+            key,
+            builder.subject(self.default_common_name(node, unit), web.organisation),
+            sans,
+            not_before=not_before,
+            years=years,
+            serial=builder.new_serial(self.rng),
+        )
+        identity = IdentityCertificate(
+            unit.name, certificate, key, unit.self_signed_description
+        )
+        self.install_identity(self.holders(node, unit), identity)
+        return identity
+
+    def install_identity(
+        self,
+        nodes: Iterable[Node],
+        identity: IdentityCertificate,
+        *,
+        pending: PendingCsr | None = None,
+    ) -> None:
+        """Make ``identity`` the installed certificate of its unit on ``nodes``."""
+        unit = UNITS[identity.unit]
+        targets = {h.hostname: h for n in nodes for h in self.holders(n, unit)}
+        for node in targets.values():
+            stores = self.stores(node)
+            stores.identities[unit.name] = identity
+            if pending is not None and stores.csrs.get(unit.name) is pending:
+                del stores.csrs[unit.name]
+            if identity.self_signed:
+                for trust_nodes, store in self._system_trust_targets(node, unit):
+                    self._system_trust(trust_nodes, store, identity.certificate)
+
+    def _system_trust_targets(
+        self, node: Node, unit: Unit
+    ) -> list[tuple[list[Node], str]]:
+        """Where the system copies a node's self-signed certificate for ``unit``."""
+        everyone = list(self.cluster.nodes)
+        cucm = list(self.cluster.cucm_nodes)
+        publisher = self.cluster.publisher
+        name = unit.name
+        if name in ("tomcat", "tomcat-ECDSA"):
+            return [(everyone, "tomcat-trust")]
+        if name in ("CallManager", "CallManager-ECDSA"):
+            return [(cucm, "CallManager-trust")]
+        if name == "CAPF":
+            return [([node], "CAPF-trust"), (cucm, "CallManager-trust")]
+        if name == "ipsec":
+            # DRF Master on the publisher authenticates every Local agent.
+            peers = everyone if node.is_publisher else [node, publisher]
+            return [(peers, "ipsec-trust")]
+        if name == "ITLRecovery":
+            return [(cucm, "Phone-SAST-trust")]
+        if name in ("cup", "cup-ECDSA"):
+            return [([node], "cup-trust")]
+        if name.startswith("cup-xmpp"):
+            return [(list(self.cluster.imp_nodes), "cup-xmpp-trust")]
+        return []
+
+    def _system_trust(
+        self, nodes: Sequence[Node], store: str, certificate: x509.Certificate
+    ) -> None:
+        """Place a system certificate, replacing any entry with its common name."""
+        filename = trust_filename(certificate, self.profile)
+        entry = TrustCertificate(store, filename, certificate, TRUST_DESCRIPTION)
+        for node in nodes:
+            entries = self.stores(node).trust[store]
+            for stale in [
+                f for f, t in entries.items() if t.common_name == entry.common_name
+            ]:
+                del entries[stale]
+            entries[filename] = entry
+
+    # -- operations -----------------------------------------------------------
+    def parse(self, data: bytes | str) -> list[x509.Certificate]:
+        """Read an uploaded file, refusing what CUCM refuses."""
+        try:
+            return parse_certificates(data)
+        except CertificateFileError as problem:
+            raise self._file_error(problem, len(data)) from None
+
+    def _file_error(self, problem: CertificateFileError, size: int) -> CucmError:
+        kind = problem.problem
+        if kind is FileProblem.TOO_LARGE:
+            return CucmError(
+                errors.FILE_TOO_LARGE, self.profile, size=size, limit=MAX_FILE_BYTES
+            )
+        if kind is FileProblem.CSR_NOT_CERTIFICATE:
+            return CucmError(errors.CSR_NOT_CERTIFICATE, self.profile)
+        if kind is FileProblem.PRIVATE_KEY:
+            return CucmError(errors.PRIVATE_KEY_NOT_ACCEPTED, self.profile)
+        return CucmError(
+            errors.INVALID_CERTIFICATE_FILE, self.profile, detail=problem.detail
+        )
+
+    def check_description(self, description: str) -> str:
+        bad = [c for c in description if c in _FORBIDDEN or not c.isprintable()]
+        if bad or len(description) > DESCRIPTION_LIMIT:
+            raise CucmError(
+                errors.INVALID_DESCRIPTION,
+                self.profile,
+                limit=DESCRIPTION_LIMIT,
+                forbidden=" ".join(_FORBIDDEN),
+            )
+        return description.strip()
+
+    def generate_csr(self, node: Node, request: csr_rules.CsrRequest) -> PendingCsr:
+        """Generate CSR; replaces any CSR pending for the unit on the node(s)."""
+        unit = self.unit_on(node, request.unit)
+        self._publisher_only(node, unit, "generate the ITLRecovery CSR")
+        return csr_rules.generate(self, node, request)
+
+    def upload_identity(
+        self,
+        node: Node,
+        unit_name: str,
+        data: bytes | str,
+        description: str = "",
+        *,
+        channel: str = "gui",
+    ) -> IdentityCertificate:
+        """Upload Certificate/Certificate chain with an identity purpose."""
+        unit = self.unit_on(node, unit_name)
+        description = self.check_description(description)
+        certificates = self.parse(data)
+        identity = upload.upload_identity(
+            self, node, unit, certificates, description, channel=channel
+        )
+        self.journal.emit(
+            "certificate.identity.uploaded",
+            node=node.hostname,
+            subject=unit.name,
+            serial=f"{identity.certificate.serial_number:x}",
+            issuer=identity.certificate.issuer.rfc4514_string(),
+            distribution=identity.distribution,
+        )
+        return identity
+
+    def upload_trust(
+        self, node: Node, store_name: str, data: bytes | str, description: str = ""
+    ) -> list[TrustCertificate]:
+        """Upload Certificate/Certificate chain with a ``-trust`` purpose."""
+        store = self.trust_store_on(node, store_name)
+        description = self.check_description(description) or TRUST_DESCRIPTION
+        certificates = self.parse(data)
+        changes = trust.plan_upload(self, node, store, certificates, description)
+        return trust.apply_upload(self, changes, description)
+
+    def delete_certificate(
+        self, node: Node, store_name: str, filename: str
+    ) -> list[str]:
+        """Delete a trust certificate; identity certificates cannot be deleted."""
+        unit = lookup_unit(store_name)
+        if unit is not None:
+            raise CucmError(errors.IDENTITY_NOT_DELETABLE, self.profile, unit=unit.name)
+        store = self.trust_store_on(node, store_name)
+        return trust.delete(self, node, store, filename)
+
+    def regenerate(
+        self,
+        node: Node,
+        unit_name: str,
+        *,
+        key_length: int | None = None,
+        validity_years: int | None = None,
+    ) -> IdentityCertificate:
+        """Regenerate a self-signed certificate, keeping its key length by default."""
+        unit = self.unit_on(node, unit_name)
+        self._publisher_only(node, unit, "regenerate ITLRecovery")
+        current = self.stores(node).identities[unit.name]
+        length = key_length or _key_size(current)
+        lengths = self.profile.key_lengths(unit.key_type)
+        if length not in lengths:
+            raise CucmError(
+                errors.REGEN_KEY_LENGTH_NOT_ALLOWED,
+                self.profile,
+                length=length,
+                unit=unit.name,
+                choices=", ".join(map(str, lengths)),
+            )
+        allowed_years = self.profile.itlrecovery_validity_years
+        if validity_years is not None and (
+            unit.name != "ITLRecovery" or validity_years not in allowed_years
+        ):
+            raise CucmError(
+                errors.CSR_INVALID_NAME,
+                self.profile,
+                field="Validity",
+                value=validity_years,
+                rule="only ITLRecovery takes a validity, of "
+                + ", ".join(map(str, allowed_years))
+                + " years",
+            )
+        identity = self._install_self_signed(
+            node,
+            unit,
+            not_before=self.clock.now,
+            key_length=length,
+            validity_years=validity_years,
+        )
+        self.journal.emit(
+            "certificate.identity.regenerated",
+            node=node.hostname,
+            subject=unit.name,
+            serial=f"{identity.certificate.serial_number:x}",
+            holders=[n.hostname for n in self.holders(node, unit)],
+        )
+        return identity
+
+    def set_web_security(
+        self,
+        node: Node,
+        *,
+        orgunit: str,
+        orgname: str,
+        locality: str,
+        state: str,
+        country: str | None = None,
+        alternatehostname: str | None = None,
+    ) -> IdentityCertificate:
+        """``set web-security``: new subject fields, tomcat regenerated at once."""
+        web = self.stores(node).web_security
+        current = web.organisation
+        if country is not None and country != current.country:
+            raise CucmError(
+                errors.WEB_SECURITY_COUNTRY_FIXED, self.profile, country=current.country
+            )
+        unit_, name_, town, region = (
+            self.check_description(v) for v in (orgunit, orgname, locality, state)
+        )
+        if alternatehostname is not None and not (
+            csr_rules.valid_dns_name(alternatehostname)
+            or csr_rules.is_ip(alternatehostname)
+        ):
+            raise CucmError(
+                errors.CSR_INVALID_NAME,
+                self.profile,
+                field="alternatehostname",
+                value=alternatehostname,
+                rule="use a host name, domain name or IP address",
+            )
+        web.organisation = Organisation(unit_, name_, town, region, current.country)
+        web.alternate_hostname = alternatehostname
+        self.journal.emit("platform.web_security.changed", node=node.hostname)
+        return self.regenerate(node, "tomcat")
+
+    def _publisher_only(self, node: Node, unit: Unit, action: str) -> None:
+        if self._copied_from_publisher(node, unit):
+            raise CucmError(
+                errors.PUBLISHER_ONLY,
+                self.profile,
+                action=action,
+                publisher=self.cluster.publisher.hostname,
+            )
+
+
+def _key_size(identity: IdentityCertificate) -> int:
+    key = identity.key
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return key.curve.key_size
+    return key.key_size

@@ -1,0 +1,1 @@
+"""Keys, certificate building blocks, the units' conventions and the lab CA."""
