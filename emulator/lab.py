@@ -8,6 +8,7 @@ shift what another (say, certificate serial numbers) draws.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -17,9 +18,15 @@ from emulator.clock import DEFAULT_START, LabClock
 from emulator.cluster import Cluster, Node, build_cluster
 from emulator.errors import CucmError
 from emulator.journal import Journal
+from emulator.loaded import load_callmanager, load_tomcat
+from emulator.phones.fleet import PhoneFleet
+from emulator.phones.model import PhoneTiming
 from emulator.pki.ca import LabCA
 from emulator.pki.keys import GeneratedKeys, KeySource
 from emulator.profile import ReleaseProfile, get_profile
+from emulator.security import ClusterSecurity
+from emulator.services import ServiceManager, ServiceTiming
+from emulator.tvs import load_tvs
 
 
 @dataclass(frozen=True)
@@ -33,6 +40,13 @@ class LabConfig:
     start: datetime = DEFAULT_START
     name: str = "default"
     ca_intermediate: bool = True
+    phones: int = 0
+    #: Share of phones with a secure (TLS) device security profile.
+    secure_phones: float = 0.0
+    #: Multipliers of every service restart and phone boot duration; 0 makes
+    #: them instant (realistic timings are the default).
+    service_scale: float = 1.0
+    phone_scale: float = 1.0
     #: Days between the cluster's installation and the lab's start; drawn
     #: from the seed when left unset, so certificates are not all brand new.
     installed_days_ago: int | None = None
@@ -77,12 +91,59 @@ class Lab:
             days = stream(self.config.seed, "install").randrange(120, 900)
         self.installed_at = self.clock.start - timedelta(days=days)
         self.certs.install(self.installed_at)
+        self.security = ClusterSecurity(self)
+        self.services = ServiceManager(
+            clock=self.clock,
+            journal=self.journal,
+            profile=self.profile,
+            cluster=self.cluster,
+            rng=self.rng("services"),
+            timing=ServiceTiming(scale=self.config.service_scale),
+            loaders={
+                "Cisco Tftp": self.security.tftp_loader,
+                "Cisco Trust Verification Service": self._node_loader(load_tvs),
+                "Cisco CallManager": self._node_loader(load_callmanager),
+                "Cisco Tomcat": self._node_loader(load_tomcat),
+            },
+        )
+        self.phones = PhoneFleet(
+            self,
+            self.config.phones,
+            secure=self.config.secure_phones,
+            timing=PhoneTiming(scale=self.config.phone_scale),
+        )
+        self.certs.on_identity_changed(self._identity_changed)
         self.journal.emit(
             "lab.created",
             release=self.profile.name,
             seed=self.config.seed,
             nodes=[n.hostname for n in self.cluster.nodes],
         )
+
+    def rng(self, purpose: str) -> random.Random:
+        """This lab's random stream for ``purpose``."""
+        return stream(self.config.seed, purpose)
+
+    def _node_loader(
+        self, load: Callable[[CertificateManager, Node], object]
+    ) -> Callable[[str], object]:
+        def loader(hostname: str) -> object:
+            return load(self.certs, self.node(hostname))
+
+        return loader
+
+    def _identity_changed(self, hostnames: list[str], unit: str) -> None:
+        """14 and later restart TVS, CAPF and ITLRecovery users by themselves."""
+        if not self.profile.automatic_restarts:
+            return
+        restarted = []
+        for hostname in hostnames:
+            restarted += self.services.restart_for_unit(hostname, unit)
+        if restarted and unit in ("TVS", "CAPF", "ITLRecovery"):
+            # TFTP's change notification rebuilds the ITL with the new
+            # certificate; modelled as a TFTP restart on each TFTP node.
+            for node in self.services.tftp_nodes:
+                self.services.get(node, "Cisco Tftp").restart()
 
     def node(self, name: str) -> Node:
         """The node called ``name`` (host name, FQDN or address)."""

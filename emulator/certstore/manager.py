@@ -10,7 +10,7 @@ nothing.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -79,6 +79,12 @@ class CertificateManager:
         self.replication_healthy = True
         self.stores_by_name: dict[str, NodeCertificates] = {}
         self._capf_tags: dict[str, str] = {}
+        self._listeners: list[Callable[[list[str], str], None]] = []
+        self._installing = True
+
+    def on_identity_changed(self, listener: Callable[[list[str], str], None]) -> None:
+        """Call ``listener(hostnames, unit)`` after an identity is replaced."""
+        self._listeners.append(listener)
 
     # -- lookups --------------------------------------------------------------
     def stores(self, node: Node) -> NodeCertificates:
@@ -168,6 +174,7 @@ class CertificateManager:
             for store in ("CallManager-trust", "CAPF-trust"):
                 for certificate in cisco:
                     self._system_trust([node], store, certificate)
+        self._installing = False
         for node in self.cluster.nodes:
             self.journal.emit(
                 "node.installed",
@@ -240,6 +247,9 @@ class CertificateManager:
             if identity.self_signed:
                 for trust_nodes, store in self._system_trust_targets(node, unit):
                     self._system_trust(trust_nodes, store, identity.certificate)
+        if not self._installing:
+            for listener in list(self._listeners):
+                listener(sorted(targets), unit.name)
 
     def _system_trust_targets(
         self, node: Node, unit: Unit
