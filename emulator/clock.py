@@ -65,6 +65,7 @@ class LabClock:
         self.env = simpy.Environment()
         self.mode: ClockMode = "stepped"
         self.speed = 1.0
+        self._daemons: set[simpy.Event] = set()
 
     @property
     def seconds(self) -> float:
@@ -110,27 +111,49 @@ class LabClock:
     def run_until_idle(self, *, limit: float | None = None) -> bool:
         """Run until no event is left (True) or until ``limit`` seconds pass (False).
 
-        Idle means the event queue is empty; the clock then stays at the last
-        event rather than moving on to the limit. A periodic process (the
-        certificate expiry monitor, a phone's keepalive) always has a next
-        event, so a lab running one is never idle: pass a limit, or this
-        runs for ever.
+        Idle means nothing is left but daemon timeouts (periodic background
+        work such as the daily certificate expiry check); the clock then stays
+        at the last event rather than moving on to the limit, and the daemons
+        stay queued for later.
         """
         if limit is None:
             deadline = math.inf
         else:
             deadline = self.seconds + _non_negative(limit, "the limit")
-        self._run_through(deadline, lambda: False)
-        if self.next_event_at() is None:
+        if self._run_through(deadline, self._only_daemons_left, before=True):
+            return True
+        if self.next_event_at() is None or self._only_daemons_left():
             return True
         self._move_to(deadline)
         return False
 
-    def _run_through(self, deadline: float, condition: Callable[[], bool]) -> bool:
-        """Step through events due by ``deadline``; True once ``condition()`` holds."""
+    def daemon_timeout(self, delay: float) -> simpy.Timeout:
+        """A timeout for periodic background work, which never keeps the lab busy."""
+        event = self.env.timeout(delay)
+        self._daemons.add(event)
+        event.callbacks.append(self._daemons.discard)
+        return event
+
+    def _only_daemons_left(self) -> bool:
+        # simpy keeps its schedule in ``_queue``: (time, priority, id, event).
+        # Only when a daemon is next is the whole queue worth a look.
+        queue = self.env._queue
+        if not self._daemons or not queue or queue[0][3] not in self._daemons:
+            return False
+        return all(entry[3] in self._daemons for entry in queue)
+
+    def _run_through(
+        self, deadline: float, condition: Callable[[], bool], *, before: bool = False
+    ) -> bool:
+        """Step through events due by ``deadline``; True once ``condition()`` holds.
+
+        With ``before`` the condition is checked before each event instead.
+        """
         while (upcoming := self.env.peek()) <= deadline and not math.isinf(upcoming):
+            if before and condition():
+                return True
             self.env.step()
-            if condition():
+            if not before and condition():
                 return True
         return False
 

@@ -28,7 +28,8 @@ The tree::
     │   └── TRUST_SAME_CN_NEWER_EXISTS, TRUST_CERT_NOT_FOUND,
     │       IDENTITY_NOT_DELETABLE
     └── platform       node-wide settings
-        └── REGEN_KEY_LENGTH_NOT_ALLOWED, WEB_SECURITY_COUNTRY_FIXED
+        └── REGEN_KEY_LENGTH_NOT_ALLOWED, WEB_SECURITY_COUNTRY_FIXED,
+            SSO_SAML_RESPONSE, DRF_BUSY, DRF_NO_BACKUP
 
 Texts the reference confirms are marked ``confirmed``; the others are the most
 CUCM-like wording we could write and are listed in the approximations.
@@ -316,6 +317,26 @@ REGEN_KEY_LENGTH_NOT_ALLOWED = _entry(
     ErrorClass.PLATFORM,
     "Key Length {length} is not supported for {unit}",
     "choose a Key Length of {choices}",
+)
+SSO_SAML_RESPONSE = _entry(
+    "SSO_SAML_RESPONSE",
+    ErrorClass.PLATFORM,
+    "Error while processing saml response",
+    "disable SAML SSO, restart Cisco Tomcat on every node, re-import the SP "
+    "metadata on the IdP and enable SSO again",
+    confirmed=True,
+)
+DRF_BUSY = _entry(
+    "DRF_BUSY",
+    ErrorClass.PLATFORM,
+    "A backup or restore is already running",
+    "wait for backup {name} to finish",
+)
+DRF_NO_BACKUP = _entry(
+    "DRF_NO_BACKUP",
+    ErrorClass.PLATFORM,
+    "No completed backup named {name} is available",
+    "restore from a backup whose status is completed",
 )
 WEB_SECURITY_COUNTRY_FIXED = _entry(
     "WEB_SECURITY_COUNTRY_FIXED",

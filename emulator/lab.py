@@ -19,10 +19,12 @@ from emulator.cluster import Cluster, Node, build_cluster
 from emulator.errors import CucmError
 from emulator.journal import Journal
 from emulator.loaded import load_callmanager, load_tomcat
+from emulator.monitor import ExpiryMonitor
 from emulator.phones.fleet import PhoneFleet
 from emulator.phones.model import PhoneTiming
 from emulator.pki.ca import LabCA
 from emulator.pki.keys import GeneratedKeys, KeySource
+from emulator.platform import DisasterRecovery, SamlSso
 from emulator.profile import ReleaseProfile, get_profile
 from emulator.security import ClusterSecurity
 from emulator.services import ServiceManager, ServiceTiming
@@ -113,6 +115,9 @@ class Lab:
             timing=PhoneTiming(scale=self.config.phone_scale),
         )
         self.certs.on_identity_changed(self._identity_changed)
+        self.monitor = ExpiryMonitor(self)
+        self.sso = SamlSso(self)
+        self.drf = DisasterRecovery(self)
         self.journal.emit(
             "lab.created",
             release=self.profile.name,

@@ -165,6 +165,32 @@ class ClusterSecurity:
             signer=self.ctl.parsed.header.signer_name,
         )
 
+    # -- enterprise parameters ---------------------------------------------------------
+    def set_prepare_cluster_for_rollback(self, value: bool) -> None:
+        """ "Prepare Cluster for Rollback to pre-8.0": TFTP serves an ITL with
+        empty TVS and TFTP sections (or the full one again) and every phone
+        resets by itself to fetch it."""
+        self.parameters.prepare_cluster_for_rollback = value
+        self.lab.journal.emit(
+            "enterprise.parameter", name="PrepareClusterForRollback", value=value
+        )
+        self._rebuild_tftp()
+        self.lab.phones.reset()
+
+    def set_cluster_parameter(self, name: str, value: bool) -> None:
+        """Set "Phone Interaction on Certificate Update" (14 and later)."""
+        if name != "PhoneInteractionOnCertificateUpdate":
+            raise KeyError(name)
+        self.parameters.phone_interaction_on_certificate_update = value
+        self.lab.journal.emit("enterprise.parameter", name=name, value=value)
+
+    def _rebuild_tftp(self) -> None:
+        """TFTP's change notification: the ITL rebuilt without a restart."""
+        for hostname in self.lab.services.tftp_nodes:
+            service = self.lab.services.get(hostname, TFTP)
+            if service.running:
+                service.loaded = self.tftp_loader(hostname)
+
     # -- ITL recovery -----------------------------------------------------------------
     def reset_itl(self, *, remote: bool = False) -> list[str]:
         """``utils itl reset localkey`` (or ``remotekey``) on every TFTP node."""

@@ -274,6 +274,30 @@ def _change_country(lab: Lab) -> Wrong:
     )
 
 
+@natural("SSO_SAML_RESPONSE")
+def _sso_after_tomcat_change(lab: Lab) -> Wrong:
+    """A tomcat change with SSO enabled breaks SAML logins once Tomcat restarts."""
+    lab.sso.enable()
+    lab.clock.run_until_idle(limit=3600)
+    lab.certs.regenerate(lab.publisher, "tomcat")
+    control = lab.services.get(lab.publisher, "Cisco Tomcat").restart()
+    lab.clock.run_until(lambda: control.finished, limit=3600)
+    return lambda: lab.sso.login(lab.publisher.hostname)
+
+
+@natural("DRF_BUSY")
+def _second_backup(lab: Lab) -> Wrong:
+    """DRF runs one backup or restore at a time."""
+    lab.drf.start_backup("first")
+    return lambda: lab.drf.start_backup("second")
+
+
+@natural("DRF_NO_BACKUP")
+def _restore_unknown(lab: Lab) -> Wrong:
+    """A restore needs a completed backup."""
+    return lambda: lab.drf.restore_certificates("never-taken")
+
+
 def test_every_catalogue_entry_has_a_natural_producer():
     """Each documented CUCM error can be produced by doing the wrong thing."""
     assert set(NATURAL) == set(CATALOGUE)
