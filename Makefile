@@ -29,7 +29,7 @@ check: $(STAMP)
 test: lint check
 
 bench: $(STAMP)
-	$(PY) -m emulator.bench
+	$(PY) benchmarks/reset.py
 
 docs: $(STAMP)
 	$(PY) -m emulator.approximations --write docs/approximations.md

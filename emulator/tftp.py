@@ -52,10 +52,8 @@ class TftpFiles:
     config_certificate: x509.Certificate
     config_key: PrivateKey
     tomcat: x509.Certificate
-
-    @property
-    def config_signer(self) -> bytes:
-        return fingerprint(self.config_certificate)
+    #: Fingerprint of ``config_certificate``, what phones compare.
+    config_signer: bytes
 
 
 def itl_signer(certs: CertificateManager, node: Node) -> Signer:
@@ -159,4 +157,5 @@ def load_tftp(
         config_certificate=callmanager.certificate,
         config_key=callmanager.key,
         tomcat=stores.identities["tomcat"].certificate,
+        config_signer=fingerprint(callmanager.certificate),
     )

@@ -92,6 +92,8 @@ class PhoneFleet:
         self._served: dict[str, bytes] = {}
         self._verdicts: dict[tuple[Any, ...], Verdict] = {}
         self._tvs_epoch = 0
+        self._powered = count
+        self._registered_total = 0
         self._create(count, secure)
         lab.services.on_started(self._service_started)
         lab.services.on_stopped(self._service_stopped)
@@ -184,7 +186,8 @@ class PhoneFleet:
         return [p for p in self.phones if p.message == TRUST_LIST_UPDATE_FAILED]
 
     def all_registered(self) -> bool:
-        return all(p.registered for p in self.phones if p.powered)
+        """Whether every powered phone is registered (what RTMT is watched for)."""
+        return self._registered_total == self._powered
 
     # -- operations --
     def reset(self, phones: Iterable[Phone] | None = None, *, reason: int = 9) -> int:
@@ -200,6 +203,7 @@ class PhoneFleet:
         for phone in phones:
             if phone.powered:
                 phone.powered = False
+                self._powered -= 1
                 phone.booting = False
                 phone.token += 1
                 self._mark_unregistered(phone, StatusReason.CONNECTIVITY_ERROR, "")
@@ -211,6 +215,7 @@ class PhoneFleet:
         targets = [p for p in phones if not p.powered]
         for phone in targets:
             phone.powered = True
+            self._powered += 1
             self.lab.journal.emit("phone.power", subject=phone.name, powered=True)
         return self._reboot(targets, self.timing.reset, 8, "power")
 
@@ -382,6 +387,8 @@ class PhoneFleet:
     def _mark_registered(self, phone: Phone, node: str, *, quiet: bool = False) -> None:
         if phone.registered_to is not None:
             self.registered[phone.registered_to].discard(phone)
+            self._registered_total -= 1
+        self._registered_total += 1
         phone.status = Registration.REGISTERED
         phone.reason = StatusReason.NO_ERROR
         phone.registered_to = node
@@ -402,6 +409,7 @@ class PhoneFleet:
         was = phone.registered_to
         if was is not None:
             self.registered[was].discard(phone)
+            self._registered_total -= 1
         phone.status = status or Registration.UNREGISTERED
         phone.reason = reason
         phone.registered_to = None

@@ -77,7 +77,7 @@ class PhoneTiming:
     restart: Spread = Spread(8.0, 12.0, 25.0)
     register: Spread = Spread(2.0, 4.0, 10.0)
     failover: Spread = Spread(1.0, 2.0, 5.0)
-    transfer_seconds: float = 0.5
+    transfer_seconds: float = 2.0
     tftp_capacity: int = 200
     scale: float = 1.0
 

@@ -38,12 +38,9 @@ class TrustList:
     raw: bytes
     parsed: TrustFile
     signer: x509.Certificate | None
+    signer_fingerprint: bytes | None
     valid: bool
     by_role: dict[Role, frozenset[bytes]] = field(default_factory=dict)
-
-    @property
-    def signer_fingerprint(self) -> bytes | None:
-        return fingerprint(self.signer) if self.signer is not None else None
 
     def holds(self, fp: bytes | None, roles: frozenset[Role]) -> bool:
         """Whether a certificate with fingerprint ``fp`` has one of ``roles``."""
@@ -86,6 +83,7 @@ def trust_list(raw: bytes) -> TrustList:
         raw=raw,
         parsed=parsed,
         signer=signer,
+        signer_fingerprint=fingerprint(signer) if signer is not None else None,
         valid=parsed.verify(),
         by_role={role: frozenset(fps) for role, fps in by_role.items()},
     )
