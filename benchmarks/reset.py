@@ -54,10 +54,10 @@ def main() -> None:
     built = time.perf_counter()
     keys = KeyPool()
     keys.fill(2048, 8 * (args.subscribers + 1) + 8)
-    lab = Lab(
-        LabConfig(version="11.5", subscribers=args.subscribers, imp=0, phones=args.phones),
-        keys=keys,
+    config = LabConfig(
+        version="11.5", subscribers=args.subscribers, imp=0, phones=args.phones
     )
+    lab = Lab(config, keys=keys)
     lab.certs.regenerate(lab.publisher, "CallManager")
     for node in lab.cluster.cucm_nodes:
         for name in ("Cisco Trust Verification Service", "Cisco Tftp"):
@@ -79,7 +79,7 @@ def main() -> None:
     trusted = sum(1 for p in lab.phones.phones if p.message == "")
     bare = bare_loop(events, args.phones)
 
-    print(f"lab built and prepared in {setup:.1f} s (keys, {args.subscribers} subscribers)")
+    print(f"lab built and prepared in {setup:.1f} s ({args.subscribers} subscribers)")
     print(f"phones reset:          {args.phones:,} (all registered: {done})")
     print(f"phones trusting:       {trusted:,} (new ITL vouched by TVS)")
     print(f"simulated time:        {lab.clock.seconds / 60:.1f} min")

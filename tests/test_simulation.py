@@ -114,3 +114,17 @@ def test_tvs_vouches_from_what_it_loaded(make_lab):
     assert fingerprint(new) not in tvs.loaded.vouches
     restart(lab, ("Cisco Trust Verification Service",), [lab.publisher])
     assert fingerprint(new) in tvs.loaded.vouches
+
+
+def test_https_services_fail_through_tvs_after_a_tomcat_change(make_lab):
+    """Phones reach HTTPS services through TVS; a new tomcat certificate presented
+    before TVS has reloaded shows "Host Not Found" on the phone."""
+    lab = make_lab("15", subscribers=1, imp=0, phones=2)
+    phone = lab.phones.phones[0]
+    sub = lab.cluster.subscribers[0]
+    assert lab.phones.open_https_service(phone, sub.hostname) == "OK"
+    lab.certs.regenerate(sub, "tomcat")
+    restart(lab, ("Cisco Tomcat",), [sub])
+    assert lab.phones.open_https_service(phone, sub.hostname) == "Host Not Found"
+    restart(lab, ("Cisco Trust Verification Service",))
+    assert lab.phones.open_https_service(phone, sub.hostname) == "OK"

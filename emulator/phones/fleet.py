@@ -14,7 +14,7 @@ import heapq
 from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
-from emulator.loaded import CallManagerSnapshot
+from emulator.loaded import CallManagerSnapshot, TomcatSnapshot
 from emulator.phones.model import (
     MODELS,
     Phone,
@@ -33,6 +33,7 @@ from emulator.phones.trust import (
 from emulator.services.service import Service
 from emulator.tftp import TftpFiles
 from emulator.trustfiles.tlv import Role
+from emulator.trustfiles.trustlist import fingerprint
 from emulator.tvs import TvsSnapshot
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ TVS = "Cisco Trust Verification Service"
 CALLMANAGER = "Cisco CallManager"
 TRUST_LIST_UPDATE_FAILED = "Trust List Update Failed"
 REGISTERING = "Phone is registering"
+HOST_NOT_FOUND = "Host Not Found"
 _CCM_TFTP = frozenset({Role.CCM_TFTP})
 
 
@@ -475,6 +477,21 @@ class PhoneFleet:
         if parameters.phone_interaction_on_certificate_update:
             # 14 and later: phones reset by themselves when the ITL changes.
             self.reset([p for p in self.phones if p.tftp == service.node])
+
+    def open_https_service(self, phone: Phone, node: str) -> str:
+        """What the phone shows opening an HTTPS service (directory, EM) on
+        ``node``: it has TVS check the certificate Tomcat there presents."""
+        tomcat = self.lab.services.find(node, "Cisco Tomcat")
+        if tomcat is None or not tomcat.running:
+            return HOST_NOT_FOUND
+        loaded = tomcat.loaded
+        if not isinstance(loaded, TomcatSnapshot) or phone.itl is None:
+            return HOST_NOT_FOUND
+        presented = fingerprint(loaded.certificate)
+        for tvs in phone.group:
+            if self._ask_tvs(tvs, phone.itl.tvs, presented) is TvsAnswer.VOUCHED:
+                return "OK"
+        return HOST_NOT_FOUND
 
     # -- counters --
     def registered_count(self, node: str) -> int:
