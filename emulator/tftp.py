@@ -21,6 +21,7 @@ from emulator.certstore import CertificateManager, IdentityCertificate
 from emulator.cluster import Node
 from emulator.pki.keys import PrivateKey
 from emulator.profile import ItlSigner
+from emulator.trustfiles.signed import sign_file
 from emulator.trustfiles.tlv import Role, TrustRecord, build_trust_file
 from emulator.trustfiles.trustlist import TrustList, fingerprint, trust_list
 
@@ -159,3 +160,42 @@ def load_tftp(
         tomcat=stores.identities["tomcat"].certificate,
         config_signer=fingerprint(callmanager.certificate),
     )
+
+
+def device_config(
+    phone_name: str,
+    callmanagers: tuple[str, ...],
+    *,
+    generation: int,
+    security_mode: int,
+    tvs_nodes: tuple[str, ...],
+) -> bytes:
+    """The ``SEP<MAC>.cnf.xml`` TFTP serves: the parts certificate work touches."""
+    members = "".join(
+        f'<member priority="{i}"><callManager><name>{name}</name><ports>'
+        "<sipPort>5060</sipPort><securedSipPort>5061</securedSipPort></ports>"
+        "</callManager></member>"
+        for i, name in enumerate(callmanagers)
+    )
+    tvs = "".join(
+        f"<tvs><address>{name}</address><port>2445</port></tvs>" for name in tvs_nodes
+    )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<device><fullConfig>true</fullConfig><deviceProtocol>SIP</deviceProtocol>"
+        f"<devicePool><callManagerGroup><members>{members}</members>"
+        f"</callManagerGroup></devicePool>"
+        f"<deviceSecurityMode>{1 + security_mode}</deviceSecurityMode>"
+        f"<TVS><members>{tvs}</members></TVS>"
+        f"<configVersionStamp>{phone_name}-{generation}</configVersionStamp>"
+        "</device>\n"
+    )
+    return xml.encode()
+
+
+def signed_config(files: TftpFiles, filename: str, xml: bytes, timestamp: int) -> bytes:
+    """``xml`` signed with the CallManager key TFTP loaded, as ``.sgn``."""
+    key = files.config_key
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise ValueError("CallManager has no RSA key to sign configuration files")
+    return sign_file(filename, xml, files.config_certificate, key, timestamp)

@@ -357,13 +357,25 @@ class CertificateManager:
         return identity
 
     def upload_trust(
-        self, node: Node, store_name: str, data: bytes | str, description: str = ""
+        self,
+        node: Node,
+        store_name: str | Sequence[str],
+        data: bytes | str,
+        description: str = "",
     ) -> list[TrustCertificate]:
-        """Upload Certificate/Certificate chain with a ``-trust`` purpose."""
-        store = self.trust_store_on(node, store_name)
+        """Upload Certificate/Certificate chain with a ``-trust`` purpose (or
+        several at once, as the REST API allows: all or nothing)."""
+        names = [store_name] if isinstance(store_name, str) else list(store_name)
+        stores = [self.trust_store_on(node, name) for name in names]
         description = self.check_description(description) or TRUST_DESCRIPTION
         certificates = self.parse(data)
-        changes = trust.plan_upload(self, node, store, certificates, description)
+        changes = [
+            change
+            for store in stores
+            for change in trust.plan_upload(
+                self, node, store, certificates, description
+            )
+        ]
         return trust.apply_upload(self, changes, description)
 
     def delete_certificate(

@@ -119,7 +119,7 @@ def apply_upload(
     for change in changes:
         entries = mgr.stores_by_name[change.node].trust[change.store]
         if change.replaces is not None:
-            del entries[change.replaces]
+            entries.pop(change.replaces, None)
         entry = TrustCertificate(
             change.store, change.entry.filename, change.entry.certificate, description
         )

@@ -241,8 +241,14 @@ def build_trust_file(
     signer_key: rsa.RSAPrivateKey,
     timestamp: int,
     hash_algorithm: Literal["SHA1", "SHA512"] = "SHA512",
+    body: bytes = b"",
 ) -> bytes:
-    """A signed ITL or CTL file holding ``records`` in the order given."""
+    """A signed ITL or CTL file holding ``records`` in the order given.
+
+    ``body`` is content after the header that the signature also covers: a
+    signed configuration file (``.cnf.xml.sgn``) is the same header followed
+    by the XML instead of records.
+    """
     if hash_algorithm not in _HASH_CODES:
         raise ValueError(f"hash algorithm must be SHA1 or SHA512, not {hash_algorithm}")
     if signer_cert.public_key() != signer_key.public_key():
@@ -291,6 +297,7 @@ def build_trust_file(
             after_signature,
             bytes([PADDING]) * (header_length - unpadded),
             *(_encode_record(record) for record in records),
+            body,
         ]
     )
 
@@ -315,6 +322,11 @@ def parse_trust_file(data: bytes) -> TrustFile:
         records.append(record)
         pos += record.length
     return TrustFile(header, tuple(records), data)
+
+
+def parse_header(data: bytes) -> ParsedHeader:
+    """Only the header of a signed file (an ITL, CTL or ``.sgn``)."""
+    return _parse_header(bytes(data))
 
 
 def signable_bytes(data: bytes) -> bytes:
