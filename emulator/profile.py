@@ -11,7 +11,7 @@ open are listed in the approximations data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 
@@ -70,112 +70,67 @@ _SHA2 = ("SHA256", "SHA384", "SHA512")
 _OLD_WORDING = {"CSR_MISSING": "csr-path"}
 _NEW_WORDING = {"CSR_MISSING": "der-upload"}
 
+_R10_5 = ReleaseProfile(
+    name="10.5",
+    active_version="10.5.2.15900-8",
+    itl_signer=ItlSigner.CALLMANAGER,
+    capf_on_subscribers=True,
+    itlrecovery_cluster_wide=False,
+    itlrecovery_validity_years=(5,),
+    ecdsa_units=False,
+    rsa_key_lengths=(1024, 2048),
+    ec_key_lengths=(),
+    hash_algorithms=_SHA2,
+    trust_file_naming=TrustFileNaming.COMMON_NAME,
+    include_ou_option=False,
+    multi_san_cli_import=True,
+    automatic_restarts=False,
+    phone_interaction_on_certificate_update=False,
+    certmgr_rest_api=False,
+    haproxy=False,
+    uds_tomcat=False,
+    message_variants=_OLD_WORDING,
+)
+# Each release below is the one before it plus what changed (see the table of
+# version landmarks in the reference).
+_R11_5 = replace(
+    _R10_5,
+    name="11.5",
+    active_version="11.5.1.18900-97",
+    ecdsa_units=True,
+    ec_key_lengths=(256, 384),
+)
+_R12_5 = replace(
+    _R11_5,
+    name="12.5",
+    active_version="12.5.1.17900-64",
+    itl_signer=ItlSigner.ITLRECOVERY,
+    itlrecovery_cluster_wide=True,
+    itlrecovery_validity_years=(20,),
+    uds_tomcat=True,
+    message_variants=_NEW_WORDING,
+)
+_R14 = replace(
+    _R12_5,
+    name="14",
+    active_version="14.0.1.13900-155",
+    capf_on_subscribers=False,
+    rsa_key_lengths=(1024, 2048, 3072, 4096),
+    trust_file_naming=TrustFileNaming.COMMON_NAME_SERIAL,
+    include_ou_option=True,
+    multi_san_cli_import=False,
+    automatic_restarts=True,
+    phone_interaction_on_certificate_update=True,
+    certmgr_rest_api=True,
+    haproxy=True,
+)
+_R15 = replace(
+    _R14, name="15", active_version="15.0.1.11900-40",
+    itlrecovery_validity_years=(20, 5, 10, 15),
+)  # fmt: skip
+
 PROFILES: dict[str, ReleaseProfile] = {
-    "10.5": ReleaseProfile(
-        name="10.5",
-        active_version="10.5.2.15900-8",
-        itl_signer=ItlSigner.CALLMANAGER,
-        capf_on_subscribers=True,
-        itlrecovery_cluster_wide=False,
-        itlrecovery_validity_years=(5,),
-        ecdsa_units=False,
-        rsa_key_lengths=(1024, 2048),
-        ec_key_lengths=(),
-        hash_algorithms=_SHA2,
-        trust_file_naming=TrustFileNaming.COMMON_NAME,
-        include_ou_option=False,
-        multi_san_cli_import=True,
-        message_variants=_OLD_WORDING,
-        automatic_restarts=False,
-        phone_interaction_on_certificate_update=False,
-        certmgr_rest_api=False,
-        haproxy=False,
-        uds_tomcat=False,
-    ),
-    "11.5": ReleaseProfile(
-        name="11.5",
-        active_version="11.5.1.18900-97",
-        itl_signer=ItlSigner.CALLMANAGER,
-        capf_on_subscribers=True,
-        itlrecovery_cluster_wide=False,
-        itlrecovery_validity_years=(5,),
-        ecdsa_units=True,
-        rsa_key_lengths=(1024, 2048),
-        ec_key_lengths=(256, 384),
-        hash_algorithms=_SHA2,
-        trust_file_naming=TrustFileNaming.COMMON_NAME,
-        include_ou_option=False,
-        multi_san_cli_import=True,
-        message_variants=_OLD_WORDING,
-        automatic_restarts=False,
-        phone_interaction_on_certificate_update=False,
-        certmgr_rest_api=False,
-        haproxy=False,
-        uds_tomcat=False,
-    ),
-    "12.5": ReleaseProfile(
-        name="12.5",
-        active_version="12.5.1.17900-64",
-        itl_signer=ItlSigner.ITLRECOVERY,
-        capf_on_subscribers=True,
-        itlrecovery_cluster_wide=True,
-        itlrecovery_validity_years=(20,),
-        ecdsa_units=True,
-        rsa_key_lengths=(1024, 2048),
-        ec_key_lengths=(256, 384),
-        hash_algorithms=_SHA2,
-        trust_file_naming=TrustFileNaming.COMMON_NAME,
-        include_ou_option=False,
-        multi_san_cli_import=True,
-        message_variants=_NEW_WORDING,
-        automatic_restarts=False,
-        phone_interaction_on_certificate_update=False,
-        certmgr_rest_api=False,
-        haproxy=False,
-        uds_tomcat=True,
-    ),
-    "14": ReleaseProfile(
-        name="14",
-        active_version="14.0.1.13900-155",
-        itl_signer=ItlSigner.ITLRECOVERY,
-        capf_on_subscribers=False,
-        itlrecovery_cluster_wide=True,
-        itlrecovery_validity_years=(20,),
-        ecdsa_units=True,
-        rsa_key_lengths=(1024, 2048, 3072, 4096),
-        ec_key_lengths=(256, 384),
-        hash_algorithms=_SHA2,
-        trust_file_naming=TrustFileNaming.COMMON_NAME_SERIAL,
-        include_ou_option=True,
-        multi_san_cli_import=False,
-        message_variants=_NEW_WORDING,
-        automatic_restarts=True,
-        phone_interaction_on_certificate_update=True,
-        certmgr_rest_api=True,
-        haproxy=True,
-        uds_tomcat=True,
-    ),
-    "15": ReleaseProfile(
-        name="15",
-        active_version="15.0.1.11900-40",
-        itl_signer=ItlSigner.ITLRECOVERY,
-        capf_on_subscribers=False,
-        itlrecovery_cluster_wide=True,
-        itlrecovery_validity_years=(20, 5, 10, 15),
-        ecdsa_units=True,
-        rsa_key_lengths=(1024, 2048, 3072, 4096),
-        ec_key_lengths=(256, 384),
-        hash_algorithms=_SHA2,
-        trust_file_naming=TrustFileNaming.COMMON_NAME_SERIAL,
-        include_ou_option=True,
-        multi_san_cli_import=False,
-        message_variants=_NEW_WORDING,
-        automatic_restarts=True,
-        phone_interaction_on_certificate_update=True,
-        certmgr_rest_api=True,
-        haproxy=True,
-        uds_tomcat=True,
-    ),
+    profile.name: profile for profile in (_R10_5, _R11_5, _R12_5, _R14, _R15)
 }
 
 
