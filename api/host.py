@@ -21,6 +21,7 @@ from typing import Any
 import uvicorn
 from cryptography.hazmat.primitives import serialization
 
+from api.admincli.ssh import start_ssh_server
 from api.node_app import create_node_app
 from api.runtime import LabRuntime
 from api.tftp_http import create_tftp_app
@@ -105,6 +106,11 @@ class LabHost:
                 endpoint.ports["tftp_http"] = await self._serve(
                     tftp, address, ports["tftp_http"], None
                 )
+            acceptor = await start_ssh_server(
+                self.runtime, node, host=address, port=ports["ssh"]
+            )
+            self._ssh.append(acceptor)
+            endpoint.ports["ssh"] = int(acceptor.get_port())
             self.endpoints[node.hostname] = endpoint
 
     async def stop(self) -> None:

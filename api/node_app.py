@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api import certmgr
+from api import certmgr, soap
 from api.runtime import LabRuntime
 from emulator.cluster import Node
 
@@ -55,6 +55,8 @@ def create_node_app(runtime: LabRuntime, node: Node) -> FastAPI:
         return JSONResponse({"message": message, "messages": problems}, status_code=400)
 
     app.include_router(certmgr.router(runtime, node))
+    for router in soap.routers(runtime, node):
+        app.include_router(router)
     return app
 
 
