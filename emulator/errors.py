@@ -66,18 +66,29 @@ class CatalogueEntry:
     #: a profile's ``message_variants`` says which one it uses.
     variants: Mapping[str, str] = field(default_factory=dict)
 
-    def render(self, profile: ReleaseProfile | None, **params: Any) -> str:
-        """The text a node of ``profile`` shows, with ``params`` filled in."""
+    def render(
+        self, profile: ReleaseProfile | None, variant: str | None = None, **params: Any
+    ) -> str:
+        """The text a node of ``profile`` shows, with ``params`` filled in.
+
+        ``variant`` forces one wording (an injected fault may ask for the text
+        another release shows); a placeholder without a value renders empty.
+        """
         template = self.text
-        if profile is not None:
+        if variant is None and profile is not None:
             variant = profile.message_variants.get(self.code)
-            if variant is not None:
-                template = self.variants[variant]
-        return template.format(**params)
+        if variant is not None:
+            template = self.variants[variant]
+        return template.format_map(_Blank(params))
 
     def texts(self) -> dict[str, str]:
         """Every wording of this entry, the default under "default"."""
         return {"default": self.text, **self.variants}
+
+
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
 
 
 class CucmError(Exception):
@@ -89,13 +100,14 @@ class CucmError(Exception):
         profile: ReleaseProfile | None,
         *,
         injected: bool = False,
+        variant: str | None = None,
         **params: Any,
     ) -> None:
         self.entry = entry
         self.params = params
         self.injected = injected
-        self.message = entry.render(profile, **params)
-        self.hint = entry.hint.format(**params)
+        self.message = entry.render(profile, variant, **params)
+        self.hint = entry.hint.format_map(_Blank(params))
         super().__init__(self.message)
 
     @property

@@ -17,6 +17,7 @@ from emulator.certstore import CertificateManager
 from emulator.clock import DEFAULT_START, LabClock
 from emulator.cluster import Cluster, Node, build_cluster
 from emulator.errors import CucmError
+from emulator.faults import FaultPlan
 from emulator.journal import Journal
 from emulator.loaded import load_callmanager, load_tomcat
 from emulator.monitor import ExpiryMonitor
@@ -118,6 +119,9 @@ class Lab:
         self.monitor = ExpiryMonitor(self)
         self.sso = SamlSso(self)
         self.drf = DisasterRecovery(self)
+        self.faults = FaultPlan(self)
+        self.certs.faults = self.faults
+        self.services.start_fault = self.faults.start_fault
         self.journal.emit(
             "lab.created",
             release=self.profile.name,

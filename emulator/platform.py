@@ -69,8 +69,11 @@ class SamlSso:
             if isinstance(loaded, TomcatSnapshot)
             else None
         )
-        if presented != self.metadata.get(hostname):
-            raise CucmError(errors.SSO_SAML_RESPONSE, self.lab.profile)
+        broken = presented != self.metadata.get(hostname)
+        if broken or self.lab.faults.fires("SSO_SAML_RESPONSE", node=hostname):
+            raise CucmError(
+                errors.SSO_SAML_RESPONSE, self.lab.profile, injected=not broken
+            )
 
 
 @dataclass
@@ -95,8 +98,10 @@ class DisasterRecovery:
 
     def start_backup(self, name: str, *, seconds: float = 900.0) -> Backup:
         """Start a backup of the whole cluster that takes ``seconds``."""
-        if self.running is not None:
-            raise CucmError(errors.DRF_BUSY, self.lab.profile, name=self.running.name)
+        busy = self.running is not None
+        if busy or self.lab.faults.fires("DRF_BUSY"):
+            running = self.running.name if self.running is not None else "nightly"
+            raise CucmError(errors.DRF_BUSY, self.lab.profile, name=running)
         backup = Backup(name, self.lab.clock.seconds)
         for node in self.lab.cluster.nodes:
             backup.identities[node.hostname] = dict(
@@ -133,7 +138,8 @@ class DisasterRecovery:
     def restore_certificates(self, name: str) -> None:
         """A DRS restore of the certificates (and keys) a backup holds."""
         backup = self.backups.get(name)
-        if backup is None or backup.status != "completed":
+        missing = backup is None or backup.status != "completed"
+        if backup is None or missing or self.lab.faults.fires("DRF_NO_BACKUP"):
             raise CucmError(errors.DRF_NO_BACKUP, self.lab.profile, name=name)
         for hostname, identities in backup.identities.items():
             node = self.lab.node(hostname)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -50,7 +51,35 @@ from emulator.pki.units import (
 )
 from emulator.profile import ReleaseProfile
 
+
+class FaultSource(Protocol):
+    """What the certificate checks ask of a lab's fault plan."""
+
+    def armed(self) -> bool: ...
+
+    def fires(
+        self, target: str, *, node: str | None = None, unit: str | None = None
+    ) -> Any: ...
+
+
 DESCRIPTION_LIMIT = 255
+_FILE_CODES = (
+    "FILE_TOO_LARGE",
+    "INVALID_CERTIFICATE_FILE",
+    "CSR_NOT_CERTIFICATE",
+    "PRIVATE_KEY_NOT_ACCEPTED",
+    "INVALID_DESCRIPTION",
+)
+_CSR_CODES = (
+    "CSR_KEY_TYPE_NOT_ALLOWED",
+    "CSR_KEY_LENGTH_NOT_ALLOWED",
+    "CSR_HASH_NOT_ALLOWED",
+    "CSR_MULTI_SERVER_NOT_SUPPORTED",
+    "CSR_INVALID_NAME",
+    "CSR_INCLUDE_OU_NOT_AVAILABLE",
+    "UNIT_NOT_ON_NODE",
+    "INVALID_CERTIFICATE_PURPOSE",
+)
 _FORBIDDEN = '<>"\\'
 TRUST_DESCRIPTION = "Trust Certificate"
 
@@ -81,6 +110,46 @@ class CertificateManager:
         self._capf_tags: dict[str, str] = {}
         self._listeners: list[Callable[[list[str], str], None]] = []
         self._installing = True
+        #: The lab's fault plan, consulted by every check (set by the lab).
+        self.faults: FaultSource | None = None
+
+    def refuse_if(
+        self,
+        natural: bool,
+        entry: errors.CatalogueEntry,
+        node: Node,
+        scope: str | None = None,
+        **params: Any,
+    ) -> None:
+        """Raise ``entry`` when the check fails naturally or a fault rule fires
+        (``scope`` is the unit or store a rule may be limited to).
+
+        Both come out of this one line, so an injected error is the natural
+        error: same entry, same text, same place in the order of checks.
+        """
+        if natural:
+            raise CucmError(entry, self.profile, **params)
+        if self.faults is None:
+            return
+        rule = self.faults.fires(entry.code, node=node.hostname, unit=scope)
+        if rule is not None:
+            raise CucmError(
+                entry, self.profile, injected=True, variant=rule.variant, **params
+            )
+
+    def refuse_injected(
+        self, codes: Iterable[str], node: Node, scope: str | None, **params: Any
+    ) -> None:
+        """Let a fault raise one of ``codes`` where an operation checks its input.
+
+        For the refusals decided before any certificate is read (a bad file, a
+        dialog value out of range) the operation's start is where CUCM makes
+        them, so that is where injected ones come out too.
+        """
+        if self.faults is None or not self.faults.armed():
+            return
+        for code in codes:
+            self.refuse_if(False, errors.CATALOGUE[code], node, scope, **params)
 
     def on_identity_changed(self, listener: Callable[[list[str], str], None]) -> None:
         """Call ``listener(hostnames, unit)`` after an identity is replaced."""
@@ -313,6 +382,13 @@ class CertificateManager:
             errors.INVALID_CERTIFICATE_FILE, self.profile, detail=problem.detail
         )
 
+    def _file_faults(self, node: Node, scope: str, size: int) -> None:
+        self.refuse_injected(
+            _FILE_CODES, node, scope, size=size, limit=MAX_FILE_BYTES,
+            detail="The file is not a certificate in PEM, DER or PKCS#7 format.",
+            unit=scope, limit_description=DESCRIPTION_LIMIT,
+        )  # fmt: skip
+
     def check_description(self, description: str) -> str:
         bad = [c for c in description if c in _FORBIDDEN or not c.isprintable()]
         if bad or len(description) > DESCRIPTION_LIMIT:
@@ -328,6 +404,13 @@ class CertificateManager:
         """Generate CSR; replaces any CSR pending for the unit on the node(s)."""
         unit = self.unit_on(node, request.unit)
         self._publisher_only(node, unit, "generate the ITLRecovery CSR")
+        self.refuse_injected(
+            _CSR_CODES, node, unit.name, unit=unit.name, key_type=unit.key_type,
+            length=request.key_length or 2048, hash=request.hash_algorithm or "SHA256",
+            release=self.profile.name, field="Common Name", value=request.common_name,
+            rule="use a host or domain name", allowed=unit.key_type,
+            choices=", ".join(map(str, self.profile.key_lengths(unit.key_type))),
+        )  # fmt: skip
         return csr_rules.generate(self, node, request)
 
     def upload_identity(
@@ -343,6 +426,7 @@ class CertificateManager:
         unit = self.unit_on(node, unit_name)
         description = self.check_description(description)
         certificates = self.parse(data)
+        self._file_faults(node, unit.name, len(data))
         identity = upload.upload_identity(
             self, node, unit, certificates, description, channel=channel
         )
@@ -369,6 +453,7 @@ class CertificateManager:
         stores = [self.trust_store_on(node, name) for name in names]
         description = self.check_description(description) or TRUST_DESCRIPTION
         certificates = self.parse(data)
+        self._file_faults(node, stores[0], len(data))
         changes = [
             change
             for store in stores
@@ -383,9 +468,22 @@ class CertificateManager:
     ) -> list[str]:
         """Delete a trust certificate; identity certificates cannot be deleted."""
         unit = lookup_unit(store_name)
-        if unit is not None:
-            raise CucmError(errors.IDENTITY_NOT_DELETABLE, self.profile, unit=unit.name)
+        self.refuse_if(
+            unit is not None,
+            errors.IDENTITY_NOT_DELETABLE,
+            node,
+            store_name,
+            unit=unit.name if unit is not None else store_name,
+        )
         store = self.trust_store_on(node, store_name)
+        self.refuse_if(
+            filename not in self.stores(node).trust[store],
+            errors.TRUST_CERT_NOT_FOUND,
+            node,
+            store,
+            filename=filename,
+            store=store,
+        )
         return trust.delete(self, node, store, filename)
 
     def regenerate(
@@ -402,14 +500,15 @@ class CertificateManager:
         current = self.stores(node).identities[unit.name]
         length = key_length or _key_size(current)
         lengths = self.profile.key_lengths(unit.key_type)
-        if length not in lengths:
-            raise CucmError(
-                errors.REGEN_KEY_LENGTH_NOT_ALLOWED,
-                self.profile,
-                length=length,
-                unit=unit.name,
-                choices=", ".join(map(str, lengths)),
-            )
+        self.refuse_if(
+            length not in lengths,
+            errors.REGEN_KEY_LENGTH_NOT_ALLOWED,
+            node,
+            unit.name,
+            length=length,
+            unit=unit.name,
+            choices=", ".join(map(str, lengths)),
+        )
         allowed_years = self.profile.itlrecovery_validity_years
         if validity_years is not None and (
             unit.name != "ITLRecovery" or validity_years not in allowed_years
@@ -453,10 +552,13 @@ class CertificateManager:
         """``set web-security``: new subject fields, tomcat regenerated at once."""
         web = self.stores(node).web_security
         current = web.organisation
-        if country is not None and country != current.country:
-            raise CucmError(
-                errors.WEB_SECURITY_COUNTRY_FIXED, self.profile, country=current.country
-            )
+        self.refuse_if(
+            country is not None and country != current.country,
+            errors.WEB_SECURITY_COUNTRY_FIXED,
+            node,
+            "tomcat",
+            country=current.country,
+        )
         unit_, name_, town, region = (
             self.check_description(v) for v in (orgunit, orgname, locality, state)
         )
@@ -477,13 +579,14 @@ class CertificateManager:
         return self.regenerate(node, "tomcat")
 
     def _publisher_only(self, node: Node, unit: Unit, action: str) -> None:
-        if self._copied_from_publisher(node, unit):
-            raise CucmError(
-                errors.PUBLISHER_ONLY,
-                self.profile,
-                action=action,
-                publisher=self.cluster.publisher.hostname,
-            )
+        self.refuse_if(
+            self._copied_from_publisher(node, unit),
+            errors.PUBLISHER_ONLY,
+            node,
+            unit.name,
+            action=action,
+            publisher=self.cluster.publisher.hostname,
+        )
 
 
 def _key_size(identity: IdentityCertificate) -> int:

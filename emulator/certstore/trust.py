@@ -56,13 +56,14 @@ def plan_upload(
     """Check every certificate against every target store; change nothing."""
     now = mgr.clock.now
     for certificate in certificates:
-        check_key_size(mgr, certificate)
-        if certificate.not_valid_after_utc < now:
-            raise CucmError(
-                errors.CERTIFICATE_EXPIRED,
-                mgr.profile,
-                not_after=certificate.not_valid_after_utc.isoformat(),
-            )
+        check_key_size(mgr, node, certificate, store)
+        mgr.refuse_if(
+            certificate.not_valid_after_utc < now,
+            errors.CERTIFICATE_EXPIRED,
+            node,
+            store,
+            not_after=certificate.not_valid_after_utc.isoformat(),
+        )
 
     changes: list[_Change] = []
     for target, target_store in targets(mgr, node, store):
@@ -95,20 +96,21 @@ def _plan_one(
     cn = common_name(certificate.subject)
     filename = trust_filename(certificate, mgr.profile)
     new = TrustCertificate(store, filename, certificate, "")
-    for existing in entries.values():
-        if existing.common_name != cn:
-            continue
-        if existing.certificate == certificate:
-            return None
-        if certificate.not_valid_before_utc > existing.certificate.not_valid_before_utc:
-            return new, existing.filename
-        raise CucmError(
-            errors.TRUST_SAME_CN_NEWER_EXISTS,
-            mgr.profile,
-            store=store,
-            existing=existing.filename,
-        )
-    return new, None
+    same = next((e for e in entries.values() if e.common_name == cn), None)
+    if same is not None and same.certificate == certificate:
+        return None
+    newer = same is not None and (
+        certificate.not_valid_before_utc <= same.certificate.not_valid_before_utc
+    )
+    mgr.refuse_if(
+        newer,
+        errors.TRUST_SAME_CN_NEWER_EXISTS,
+        node,
+        store,
+        store=store,
+        existing=same.filename if same is not None else filename,
+    )
+    return new, same.filename if same is not None else None
 
 
 def apply_upload(

@@ -60,37 +60,53 @@ def upload_identity(
 ) -> IdentityCertificate:
     """Check a leaf (and its chain) for ``unit`` on ``node`` and install it."""
     profile = mgr.profile
-    leaf = _ordered(mgr, certificates, unit)[0]
+    leaf = _ordered(mgr, node, certificates, unit)[0]
     now = mgr.clock.now
 
     _check_issuers(mgr, node, unit, leaf, now)
 
     pending = mgr.stores(node).csrs.get(unit.name)
-    if pending is None:
-        raise CucmError(errors.CSR_MISSING, profile, unit=unit.name)
+    mgr.refuse_if(pending is None, errors.CSR_MISSING, node, unit.name, unit=unit.name)
+    assert pending is not None
     multi = pending.distribution == MULTI_SERVER
-    if multi and channel == "cli" and not profile.multi_san_cli_import:
-        raise CucmError(errors.MULTI_SAN_CLI_IMPORT, profile)
-    if _spki(leaf.public_key()) != _spki(pending.key.public_key()):
-        raise CucmError(errors.CSR_PUBLIC_KEY_MISMATCH, profile, unit=unit.name)
-    _check_sans(mgr, pending, leaf)
+    mgr.refuse_if(
+        multi and channel == "cli" and not profile.multi_san_cli_import,
+        errors.MULTI_SAN_CLI_IMPORT,
+        node,
+        unit.name,
+    )
+    mgr.refuse_if(
+        _spki(leaf.public_key()) != _spki(pending.key.public_key()),
+        errors.CSR_PUBLIC_KEY_MISMATCH,
+        node,
+        unit.name,
+        unit=unit.name,
+    )
+    _check_sans(mgr, node, unit, pending, leaf)
 
     wildcard = _wildcard_name(leaf)
-    if wildcard is not None:
-        raise CucmError(errors.WILDCARD_NOT_SUPPORTED, profile, name=wildcard)
-    if leaf.not_valid_after_utc < now:
-        raise CucmError(
-            errors.CERTIFICATE_EXPIRED,
-            profile,
-            not_after=leaf.not_valid_after_utc.isoformat(),
-        )
-    if leaf.not_valid_before_utc > now:
-        raise CucmError(
-            errors.CERTIFICATE_NOT_YET_VALID,
-            profile,
-            not_before=leaf.not_valid_before_utc.isoformat(),
-        )
-    check_key_size(mgr, leaf)
+    mgr.refuse_if(
+        wildcard is not None,
+        errors.WILDCARD_NOT_SUPPORTED,
+        node,
+        unit.name,
+        name=wildcard or common_name(leaf.subject),
+    )
+    mgr.refuse_if(
+        leaf.not_valid_after_utc < now,
+        errors.CERTIFICATE_EXPIRED,
+        node,
+        unit.name,
+        not_after=leaf.not_valid_after_utc.isoformat(),
+    )
+    mgr.refuse_if(
+        leaf.not_valid_before_utc > now,
+        errors.CERTIFICATE_NOT_YET_VALID,
+        node,
+        unit.name,
+        not_before=leaf.not_valid_before_utc.isoformat(),
+    )
+    check_key_size(mgr, node, leaf, unit.name)
 
     issuer = common_name(leaf.issuer) or leaf.issuer.rfc4514_string()
     identity = IdentityCertificate(
@@ -106,33 +122,44 @@ def upload_identity(
     return identity
 
 
-def check_key_size(mgr: CertificateManager, certificate: x509.Certificate) -> None:
+def check_key_size(
+    mgr: CertificateManager,
+    node: Node,
+    certificate: x509.Certificate,
+    unit: str | None = None,
+) -> None:
     """CUCM takes RSA keys of 1024 to 4096 bits (reference section 1.4)."""
     key = certificate.public_key()
-    if isinstance(key, rsa.RSAPublicKey) and key.key_size not in RSA_KEY_SIZES:
-        raise CucmError(
-            errors.KEY_SIZE_NOT_SUPPORTED,
-            mgr.profile,
-            bits=key.key_size,
-            choices=", ".join(map(str, RSA_KEY_SIZES)),
-        )
+    bits = getattr(key, "key_size", 0)
+    mgr.refuse_if(
+        isinstance(key, rsa.RSAPublicKey) and key.key_size not in RSA_KEY_SIZES,
+        errors.KEY_SIZE_NOT_SUPPORTED,
+        node,
+        unit,
+        bits=bits,
+        choices=", ".join(map(str, RSA_KEY_SIZES)),
+    )
 
 
 def _ordered(
-    mgr: CertificateManager, certificates: Sequence[x509.Certificate], unit: Unit
+    mgr: CertificateManager,
+    node: Node,
+    certificates: Sequence[x509.Certificate],
+    unit: Unit,
 ) -> list[x509.Certificate]:
     """The upload as given, refused unless each certificate issued the one before."""
     for position, (child, parent) in enumerate(pairwise(certificates), start=1):
-        if not _issued_by(child, parent):
-            raise CucmError(
-                errors.CHAIN_OUT_OF_ORDER,
-                mgr.profile,
-                unit=unit.name,
-                detail=(
-                    f"certificate {position + 1} ({_label(parent)}) did not issue "
-                    f"certificate {position} ({_label(child)})"
-                ),
-            )
+        mgr.refuse_if(
+            not _issued_by(child, parent),
+            errors.CHAIN_OUT_OF_ORDER,
+            node,
+            unit.name,
+            unit=unit.name,
+            detail=(
+                f"certificate {position + 1} ({_label(parent)}) did not issue "
+                f"certificate {position} ({_label(child)})"
+            ),
+        )
     return list(certificates)
 
 
@@ -163,6 +190,11 @@ def _check_issuers(
     # Validity of the leaf is judged later, against its own error text, so the
     # chain is built at an instant inside the leaf's validity.
     at = min(max(now, leaf.not_valid_before_utc), leaf.not_valid_after_utc)
+    missing = _missing_issuer(leaf, stored)
+    mgr.refuse_if(
+        False, errors.CA_CERT_NOT_IN_TRUST_STORE, node, unit.name,
+        missing=missing, store=unit.trust_store,
+    )  # fmt: skip
     if anchors:
         verifier = (
             PolicyBuilder()
@@ -179,7 +211,7 @@ def _check_issuers(
     raise CucmError(
         errors.CA_CERT_NOT_IN_TRUST_STORE,
         mgr.profile,
-        missing=_missing_issuer(leaf, stored),
+        missing=missing,
         store=unit.trust_store,
     )
 
@@ -198,17 +230,22 @@ def _missing_issuer(leaf: x509.Certificate, stored: list[x509.Certificate]) -> s
 
 
 def _check_sans(
-    mgr: CertificateManager, pending: PendingCsr, leaf: x509.Certificate
+    mgr: CertificateManager,
+    node: Node,
+    unit: Unit,
+    pending: PendingCsr,
+    leaf: x509.Certificate,
 ) -> None:
     expected = {name.casefold() for name in pending.sans}
     actual = {name.casefold() for name in san_names(leaf)}
-    if expected != actual:
-        raise CucmError(
-            errors.CSR_SAN_MISMATCH,
-            mgr.profile,
-            expected=", ".join(sorted(expected)) or "none",
-            actual=", ".join(sorted(actual)) or "none",
-        )
+    mgr.refuse_if(
+        expected != actual,
+        errors.CSR_SAN_MISMATCH,
+        node,
+        unit.name,
+        expected=", ".join(sorted(expected)) or "none",
+        actual=", ".join(sorted(actual)) or "none",
+    )
 
 
 def _wildcard_name(leaf: x509.Certificate) -> str | None:

@@ -300,15 +300,20 @@ class PhoneFleet:
                 self.lab.journal.emit(
                     "phone.trust.itl", subject=phone.name, outcome=verdict.outcome.name
                 )
-        config = judge_config(
+        forced = self._forced(phone, "config")
+        config = forced or judge_config(
             phone.itl, phone.ctl, files.config_signer, phone.group, self._ask_tvs
         )
         if config.accepted:
             phone.config_generation = self.config_generation
         else:
-            self._refused(phone, "config", config)
+            self._refused(phone, "config", config, injected=forced is not None)
 
     def _judge(self, kind: str, phone: Phone, new: Any) -> Verdict:
+        forced = self._forced(phone, kind)
+        if forced is not None:
+            self._refused(phone, kind, forced, injected=True)
+            return forced
         key = (id(phone.itl), id(phone.ctl), id(new), phone.group, self._tvs_epoch)
         verdict = self._verdicts.get(key)
         if verdict is None:
@@ -320,11 +325,22 @@ class PhoneFleet:
             self._refused(phone, kind, verdict)
         return verdict
 
-    def _refused(self, phone: Phone, kind: str, verdict: Verdict) -> None:
+    def _forced(self, phone: Phone, kind: str) -> Verdict | None:
+        """A trust outcome a fault rule forces on this phone, if any."""
+        faults = getattr(self.lab, "faults", None)
+        if faults is None or not faults.armed():
+            return None
+        outcome = faults.outcome(phone.name, kind)
+        return Verdict(outcome) if outcome is not None else None
+
+    def _refused(
+        self, phone: Phone, kind: str, verdict: Verdict, *, injected: bool = False
+    ) -> None:
         phone.message = TRUST_LIST_UPDATE_FAILED
         self.lab.journal.emit(
             "phone.trust.rejected",
             subject=phone.name,
+            injected=injected,
             file=kind,
             outcome=verdict.outcome.name,
             text=verdict.outcome.value,
@@ -359,6 +375,9 @@ class PhoneFleet:
         target = self._callmanager_for(phone)
         if target is None:
             self._mark_unregistered(phone, StatusReason.CONNECTIVITY_ERROR, REGISTERING)
+            return
+        if self._forced(phone, "TLS") is not None:
+            self._tls_refused(phone, target, StatusReason.AUTHENTICATION_ERROR)
             return
         if phone.secure and self.lab.security.mixed_mode:
             loaded = self.lab.services.get(target, CALLMANAGER).loaded

@@ -108,6 +108,8 @@ class ServiceManager:
         for name, loader in (loaders or {}).items():
             self._loaders[self._catalogue_key(name)] = loader
         self._tftp_at_start = self._resolve_tftp_nodes(tftp_nodes)
+        #: Asked at every start: "hang" or "fail" when a fault rule says so.
+        self.start_fault: Callable[[str, str], str | None] | None = None
         self._started: list[Listener] = []
         self._stopped: list[Listener] = []
         self._by_node: dict[str, dict[str, Service]] = {}

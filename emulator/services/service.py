@@ -55,6 +55,8 @@ Loader = Callable[[str], object]
 Listener = Callable[["Service"], None]
 
 _STOP, _START = "stop", "start"
+#: How long a service that hangs stays Starting before it comes up after all.
+HANG_SECONDS = 1800.0
 _ACTIVATE, _DEACTIVATE = "activate", "deactivate"
 
 
@@ -103,6 +105,8 @@ class Service:
         self.started_at: float | None = None
         self.loaded: object = None
         self.generation = 0
+        #: True after a start that failed, until the next successful one.
+        self.failed = False
         #: Extra seconds the next start takes (TFTP building every device's
         #: files); read when the start begins, scaled like the drawn time.
         self.extra_start_seconds: Callable[[], float] | None = None
@@ -125,6 +129,8 @@ class Service:
             return ReasonCode.SUCCESSFUL
         if not self.activated:
             return ReasonCode.NOT_ACTIVATED
+        if self.failed:
+            return ReasonCode.NOT_RUNNING
         return ReasonCode.COMMANDED_OUT_OF_SERVICE
 
     @property
@@ -268,11 +274,26 @@ class Service:
                     f"finite, non-negative number of seconds, not {extra}"
                 )
             seconds += extra * self._manager.timing.scale
+        fault = self._start_fault()
+        if fault == "hang":
+            seconds += HANG_SECONDS
         if seconds > 0:
             yield self._clock.env.timeout(seconds)
+        if fault == "fail":
+            # The process dies while starting: Control Center then reports the
+            # component as not running until someone starts it again.
+            self.failed = True
+            self._target = ServiceState.STOPPED
+            self._enter(ServiceState.STOPPED)
+            return
+        self.failed = False
         self._load()
         self._enter(ServiceState.STARTED)
         self._manager.notify_started(self)
+
+    def _start_fault(self) -> str | None:
+        hook = self._manager.start_fault
+        return hook(self.node, self.name) if hook is not None else None
 
     def _load(self) -> None:
         self.loaded = self._manager.loader_for(self.name)(self.node)
