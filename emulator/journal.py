@@ -84,6 +84,10 @@ class Journal:
             subscriber(event)
         return event
 
+    def truncate(self, length: int) -> None:
+        """Forget the events after the first ``length`` (a restored snapshot)."""
+        del self._events[length:]
+
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Call ``subscriber`` for every new event; returns the unsubscriber."""
         self._subscribers.append(subscriber)

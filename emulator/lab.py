@@ -11,8 +11,9 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from emulator import errors
+from emulator import errors, snapshot
 from emulator.certstore import CertificateManager
 from emulator.clock import DEFAULT_START, LabClock
 from emulator.cluster import Cluster, Node, build_cluster
@@ -122,6 +123,7 @@ class Lab:
         self.faults = FaultPlan(self)
         self.certs.faults = self.faults
         self.services.start_fault = self.faults.start_fault
+        self.snapshots: dict[str, snapshot.LabSnapshot] = {}
         self.journal.emit(
             "lab.created",
             release=self.profile.name,
@@ -153,6 +155,22 @@ class Lab:
             # certificate; modelled as a TFTP restart on each TFTP node.
             for node in self.services.tftp_nodes:
                 self.services.get(node, "Cisco Tftp").restart()
+
+    def save_snapshot(self, name: str) -> dict[str, Any]:
+        """Save the whole lab under ``name`` (replacing a snapshot of that name)."""
+        self.journal.emit("lab.snapshot.saved", name=name)
+        self.snapshots[name] = snapshot.save(self, name)
+        return self.snapshots[name].summary()
+
+    def restore_snapshot(self, name: str) -> dict[str, Any]:
+        """Rewind the lab to the snapshot ``name``; KeyError names the choices."""
+        if name not in self.snapshots:
+            known = ", ".join(self.snapshots) or "none"
+            raise KeyError(f"no snapshot {name!r}; snapshots: {known}")
+        saved = self.snapshots[name]
+        snapshot.restore(self, saved)
+        self.journal.emit("lab.snapshot.restored", name=name)
+        return saved.summary()
 
     def node(self, name: str) -> Node:
         """The node called ``name`` (host name, FQDN or address)."""

@@ -40,7 +40,11 @@ class ExpiryMonitor:
         self.lab = lab
         self.warning = timedelta(days=warning_days)
         self._reported: set[tuple[str, str, int, str]] = set()
-        lab.clock.env.process(self._run())
+        self.start()
+
+    def start(self) -> None:
+        """Schedule the daily run on the lab's current clock."""
+        self.lab.clock.env.process(self._run())
 
     def _run(self) -> Generator[Any, Any, None]:
         while True:

@@ -238,7 +238,7 @@ class CertificateManager:
                     continue
                 self._install_self_signed(node, unit, not_before=when)
 
-        cisco = default_ca_certificates(self.profile)
+        cisco = default_ca_certificates(self.profile, self.keys)
         for node in self.cluster.cucm_nodes:
             for store in ("CallManager-trust", "CAPF-trust"):
                 for certificate in cisco:

@@ -14,6 +14,8 @@ import heapq
 from collections.abc import Callable, Generator, Iterable
 from typing import TYPE_CHECKING, Any
 
+import simpy
+
 from emulator.loaded import CallManagerSnapshot, TomcatSnapshot
 from emulator.phones.model import (
     MODELS,
@@ -78,7 +80,6 @@ class PhoneFleet:
         timing: PhoneTiming | None = None,
     ) -> None:
         self.lab = lab
-        self.env = lab.clock.env
         self.timing = timing or PhoneTiming()
         self.rng = lab.rng("phones")
         self.config_generation = 1
@@ -99,6 +100,11 @@ class PhoneFleet:
         self._create(count, secure)
         lab.services.on_started(self._service_started)
         lab.services.on_stopped(self._service_stopped)
+
+    @property
+    def env(self) -> simpy.Environment:
+        # Read through the clock: restoring a snapshot gives the lab a new one.
+        return self.lab.clock.env
 
     # -- creation --
     def _create(self, count: int, secure: float) -> None:
@@ -148,6 +154,32 @@ class PhoneFleet:
         target = self._callmanager_for(phone)
         if target is not None:
             self._mark_registered(phone, target, quiet=True)
+
+    def restore(
+        self,
+        phones: dict[str, dict[str, Any]],
+        config_generation: int,
+        served: dict[str, bytes],
+        booting: list[str],
+    ) -> None:
+        """Take back saved phones; those that were booting boot again."""
+        self.config_generation = config_generation
+        self._served = dict(served)
+        self._verdicts.clear()
+        self._slots = {n: TftpSlots(self.timing.tftp_capacity) for n in self._slots}
+        self.registered = {node: set() for node in self.registered}
+        for phone in self.phones:
+            for name, value in phones[phone.name].items():
+                setattr(phone, name, value)
+            phone.booting = False
+            phone.token += 1
+            if phone.registered_to is not None:
+                self.registered[phone.registered_to].add(phone)
+        self._registered_total = sum(len(s) for s in self.registered.values())
+        self._powered = sum(1 for p in self.phones if p.powered)
+        again = [self.by_name[name] for name in booting]
+        if again:
+            self.reset(again)
 
     # -- selection --
     def get(self, name: str) -> Phone | None:

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
+from emulator.pki.keys import GeneratedKeys, KeySource
 from emulator.profile import ReleaseProfile
 
 
@@ -73,11 +73,19 @@ def _name(cn: str) -> x509.Name:
     )
 
 
-@cache
-def _issued() -> dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]]:
+_made: dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]] = {}
+
+
+def _issued(
+    keys: KeySource | None = None,
+) -> dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]]:
+    """The stand-ins, made on first use with keys from ``keys`` (a lab's pool)."""
+    if _made:
+        return _made
+    source = keys or GeneratedKeys()
     made: dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]] = {}
     for ca in _CAS:
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        key = source.rsa(2048)
         issuer_cert, issuer_key = made[ca.issuer] if ca.issuer else (None, key)
         issuer_name = issuer_cert.subject if issuer_cert else _name(ca.common_name)
         certificate = (
@@ -95,12 +103,15 @@ def _issued() -> dict[str, tuple[x509.Certificate, rsa.RSAPrivateKey]]:
             .sign(issuer_key, hashes.SHA256())
         )
         made[ca.common_name] = (certificate, key)
-    return made
+    _made.update(made)
+    return _made
 
 
-def default_ca_certificates(profile: ReleaseProfile) -> list[x509.Certificate]:
+def default_ca_certificates(
+    profile: ReleaseProfile, keys: KeySource | None = None
+) -> list[x509.Certificate]:
     """The Cisco CA certificates a fresh node of ``profile`` trusts."""
-    issued = _issued()
+    issued = _issued(keys)
     modern = profile.major >= 14
     return [issued[ca.common_name][0] for ca in _CAS if ca.current or not modern]
 

@@ -300,6 +300,25 @@ class Service:
         self.generation += 1
         self.started_at = self._clock.seconds
 
+    def restore(
+        self,
+        *,
+        state: ServiceState,
+        activated: bool,
+        failed: bool,
+        loaded: object,
+        generation: int,
+        started_at: float | None,
+    ) -> None:
+        """Take back a saved state, with no transition under way."""
+        self.state = self._target = state
+        self.activated = self._target_activated = activated
+        self.failed = failed
+        self.loaded = loaded
+        self.generation = generation
+        self.started_at = started_at
+        self._busy = None
+
     def _boot(self) -> None:
         """Be running when the lab begins, with no transition and no listeners."""
         self._load()
