@@ -10,9 +10,7 @@ nothing.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime, timedelta
-from typing import Any, Protocol
+from collections.abc import Callable, Sequence
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -20,30 +18,27 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from emulator import errors
 from emulator.certstore import csr as csr_rules
 from emulator.certstore import trust, upload
+from emulator.certstore.checks import CSR_CODES, FILE_CODES, Checks, FaultSource
+from emulator.certstore.install import TRUST_DESCRIPTION, Installer
 from emulator.certstore.models import (
     IdentityCertificate,
     NodeCertificates,
     PendingCsr,
     TrustCertificate,
-    WebSecurity,
-    trust_filename,
 )
 from emulator.clock import LabClock
 from emulator.cluster import Cluster, Node, Organisation
 from emulator.errors import CucmError
 from emulator.journal import Journal
 from emulator.pki import builder
-from emulator.pki.cisco_ca import default_ca_certificates
 from emulator.pki.encoding import (
     MAX_FILE_BYTES,
     CertificateFileError,
     FileProblem,
     parse_certificates,
 )
-from emulator.pki.keys import KeySource, new_key
+from emulator.pki.keys import KeySource
 from emulator.pki.units import (
-    CUCM_TRUST_STORES,
-    IMP_TRUST_STORES,
     UNITS,
     Unit,
     lookup_unit,
@@ -51,40 +46,11 @@ from emulator.pki.units import (
 )
 from emulator.profile import ReleaseProfile
 
-
-class FaultSource(Protocol):
-    """What the certificate checks ask of a lab's fault plan."""
-
-    def armed(self) -> bool: ...
-
-    def fires(
-        self, target: str, *, node: str | None = None, unit: str | None = None
-    ) -> Any: ...
-
-
 DESCRIPTION_LIMIT = 255
-_FILE_CODES = (
-    "FILE_TOO_LARGE",
-    "INVALID_CERTIFICATE_FILE",
-    "CSR_NOT_CERTIFICATE",
-    "PRIVATE_KEY_NOT_ACCEPTED",
-    "INVALID_DESCRIPTION",
-)
-_CSR_CODES = (
-    "CSR_KEY_TYPE_NOT_ALLOWED",
-    "CSR_KEY_LENGTH_NOT_ALLOWED",
-    "CSR_HASH_NOT_ALLOWED",
-    "CSR_MULTI_SERVER_NOT_SUPPORTED",
-    "CSR_INVALID_NAME",
-    "CSR_INCLUDE_OU_NOT_AVAILABLE",
-    "UNIT_NOT_ON_NODE",
-    "INVALID_CERTIFICATE_PURPOSE",
-)
 _FORBIDDEN = '<>"\\'
-TRUST_DESCRIPTION = "Trust Certificate"
 
 
-class CertificateManager:
+class CertificateManager(Installer, Checks):
     """Every node's installed certificates and the operations on them."""
 
     def __init__(
@@ -112,44 +78,6 @@ class CertificateManager:
         self._installing = True
         #: The lab's fault plan, consulted by every check (set by the lab).
         self.faults: FaultSource | None = None
-
-    def refuse_if(
-        self,
-        natural: bool,
-        entry: errors.CatalogueEntry,
-        node: Node,
-        scope: str | None = None,
-        **params: Any,
-    ) -> None:
-        """Raise ``entry`` when the check fails naturally or a fault rule fires
-        (``scope`` is the unit or store a rule may be limited to).
-
-        Both come out of this one line, so an injected error is the natural
-        error: same entry, same text, same place in the order of checks.
-        """
-        if natural:
-            raise CucmError(entry, self.profile, **params)
-        if self.faults is None:
-            return
-        rule = self.faults.fires(entry.code, node=node.hostname, unit=scope)
-        if rule is not None:
-            raise CucmError(
-                entry, self.profile, injected=True, variant=rule.variant, **params
-            )
-
-    def refuse_injected(
-        self, codes: Iterable[str], node: Node, scope: str | None, **params: Any
-    ) -> None:
-        """Let a fault raise one of ``codes`` where an operation checks its input.
-
-        For the refusals decided before any certificate is read (a bad file, a
-        dialog value out of range) the operation's start is where CUCM makes
-        them, so that is where injected ones come out too.
-        """
-        if self.faults is None or not self.faults.armed():
-            return
-        for code in codes:
-            self.refuse_if(False, errors.CATALOGUE[code], node, scope, **params)
 
     def on_identity_changed(self, listener: Callable[[list[str], str], None]) -> None:
         """Call ``listener(hostnames, unit)`` after an identity is replaced."""
@@ -220,146 +148,6 @@ class CertificateManager:
             self.stores_by_name[n.hostname].state() for n in self.cluster.nodes
         )
 
-    # -- install -------------------------------------------------------------
-    def install(self, installed_at: datetime) -> None:
-        """Create every node's stores as a fresh installation does."""
-        for node in self.cluster.nodes:
-            stores = CUCM_TRUST_STORES if node.is_cucm else IMP_TRUST_STORES
-            self.stores_by_name[node.hostname] = NodeCertificates(
-                node.hostname,
-                WebSecurity(self.cluster.organisation),
-                trust={store: {} for store in stores},
-            )
-            self._capf_tags[node.hostname] = f"{self.rng.getrandbits(32):08x}"
-        for position, node in enumerate(self.cluster.nodes):
-            when = installed_at + timedelta(hours=2 * position)
-            for unit in self.units_on(node):
-                if self._copied_from_publisher(node, unit):
-                    continue
-                self._install_self_signed(node, unit, not_before=when)
-
-        cisco = default_ca_certificates(self.profile, self.keys)
-        for node in self.cluster.cucm_nodes:
-            for store in ("CallManager-trust", "CAPF-trust"):
-                for certificate in cisco:
-                    self._system_trust([node], store, certificate)
-        self._installing = False
-        for node in self.cluster.nodes:
-            self.journal.emit(
-                "node.installed",
-                node=node.hostname,
-                role=node.role,
-                units=sorted(self.stores(node).identities),
-            )
-
-    def _copied_from_publisher(self, node: Node, unit: Unit) -> bool:
-        return (
-            unit.name == "ITLRecovery"
-            and self.profile.itlrecovery_cluster_wide
-            and not node.is_publisher
-        )
-
-    def holders(self, node: Node, unit: Unit) -> list[Node]:
-        """The nodes that share ``node``'s identity certificate for ``unit``."""
-        if unit.name == "ITLRecovery" and self.profile.itlrecovery_cluster_wide:
-            return list(self.cluster.cucm_nodes)
-        return [node]
-
-    def _install_self_signed(
-        self,
-        node: Node,
-        unit: Unit,
-        *,
-        not_before: datetime,
-        key_length: int | None = None,
-        validity_years: int | None = None,
-    ) -> IdentityCertificate:
-        length = key_length or (2048 if unit.key_type == "RSA" else 256)
-        key = new_key(unit.key_type, length, self.keys)
-        web = self.stores(node).web_security
-        sans = [node.fqdn]
-        if unit.name == "tomcat" and web.alternate_hostname:
-            sans.append(web.alternate_hostname)
-        years = validity_years or 5
-        if unit.name == "ITLRecovery" and validity_years is None:
-            years = self.profile.itlrecovery_validity_years[0]
-        certificate = builder.self_signed(
-            unit,
-            key,
-            builder.subject(self.default_common_name(node, unit), web.organisation),
-            sans,
-            not_before=not_before,
-            years=years,
-            serial=builder.new_serial(self.rng),
-        )
-        identity = IdentityCertificate(
-            unit.name, certificate, key, unit.self_signed_description
-        )
-        self.install_identity(self.holders(node, unit), identity)
-        return identity
-
-    def install_identity(
-        self,
-        nodes: Iterable[Node],
-        identity: IdentityCertificate,
-        *,
-        pending: PendingCsr | None = None,
-    ) -> None:
-        """Make ``identity`` the installed certificate of its unit on ``nodes``."""
-        unit = UNITS[identity.unit]
-        targets = {h.hostname: h for n in nodes for h in self.holders(n, unit)}
-        for node in targets.values():
-            stores = self.stores(node)
-            stores.identities[unit.name] = identity
-            if pending is not None and stores.csrs.get(unit.name) is pending:
-                del stores.csrs[unit.name]
-            if identity.self_signed:
-                for trust_nodes, store in self._system_trust_targets(node, unit):
-                    self._system_trust(trust_nodes, store, identity.certificate)
-        if not self._installing:
-            for listener in list(self._listeners):
-                listener(sorted(targets), unit.name)
-
-    def _system_trust_targets(
-        self, node: Node, unit: Unit
-    ) -> list[tuple[list[Node], str]]:
-        """Where the system copies a node's self-signed certificate for ``unit``."""
-        everyone = list(self.cluster.nodes)
-        cucm = list(self.cluster.cucm_nodes)
-        publisher = self.cluster.publisher
-        name = unit.name
-        if name in ("tomcat", "tomcat-ECDSA"):
-            return [(everyone, "tomcat-trust")]
-        if name in ("CallManager", "CallManager-ECDSA"):
-            return [(cucm, "CallManager-trust")]
-        if name == "CAPF":
-            return [([node], "CAPF-trust"), (cucm, "CallManager-trust")]
-        if name == "ipsec":
-            # DRF Master on the publisher authenticates every Local agent.
-            peers = everyone if node.is_publisher else [node, publisher]
-            return [(peers, "ipsec-trust")]
-        if name == "ITLRecovery":
-            return [(cucm, "Phone-SAST-trust")]
-        if name in ("cup", "cup-ECDSA"):
-            return [([node], "cup-trust")]
-        if name.startswith("cup-xmpp"):
-            return [(list(self.cluster.imp_nodes), "cup-xmpp-trust")]
-        return []
-
-    def _system_trust(
-        self, nodes: Sequence[Node], store: str, certificate: x509.Certificate
-    ) -> None:
-        """Place a system certificate, replacing any entry with its common name."""
-        filename = trust_filename(certificate, self.profile)
-        entry = TrustCertificate(store, filename, certificate, TRUST_DESCRIPTION)
-        for node in nodes:
-            entries = self.stores(node).trust[store]
-            for stale in [
-                f for f, t in entries.items() if t.common_name == entry.common_name
-            ]:
-                del entries[stale]
-            entries[filename] = entry
-
     # -- operations -----------------------------------------------------------
     def parse(self, data: bytes | str) -> list[x509.Certificate]:
         """Read an uploaded file, refusing what CUCM refuses."""
@@ -384,7 +172,7 @@ class CertificateManager:
 
     def _file_faults(self, node: Node, scope: str, size: int) -> None:
         self.refuse_injected(
-            _FILE_CODES, node, scope, size=size, limit=MAX_FILE_BYTES,
+            FILE_CODES, node, scope, size=size, limit=MAX_FILE_BYTES,
             detail="The file is not a certificate in PEM, DER or PKCS#7 format.",
             unit=scope, limit_description=DESCRIPTION_LIMIT,
         )  # fmt: skip
@@ -405,7 +193,7 @@ class CertificateManager:
         unit = self.unit_on(node, request.unit)
         self._publisher_only(node, unit, "generate the ITLRecovery CSR")
         self.refuse_injected(
-            _CSR_CODES, node, unit.name, unit=unit.name, key_type=unit.key_type,
+            CSR_CODES, node, unit.name, unit=unit.name, key_type=unit.key_type,
             length=request.key_length or 2048, hash=request.hash_algorithm or "SHA256",
             release=self.profile.name, field="Common Name", value=request.common_name,
             rule="use a host or domain name", allowed=unit.key_type,
