@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 
 from emulator.profile import ItlSigner
 from emulator.tftp import Signer, load_tftp, recovery_signer
-from emulator.trustfiles.tlv import Role, TrustRecord, build_trust_file
+from emulator.trustfiles.build import build_trust_file
+from emulator.trustfiles.tlv import Role, TrustRecord
 from emulator.trustfiles.trustlist import TrustList, trust_list
 
 if TYPE_CHECKING:

@@ -21,8 +21,9 @@ from emulator.certstore import CertificateManager, IdentityCertificate
 from emulator.cluster import Node
 from emulator.pki.keys import PrivateKey
 from emulator.profile import ItlSigner
+from emulator.trustfiles.build import build_trust_file
 from emulator.trustfiles.signed import sign_file
-from emulator.trustfiles.tlv import Role, TrustRecord, build_trust_file
+from emulator.trustfiles.tlv import Role, TrustRecord
 from emulator.trustfiles.trustlist import TrustList, fingerprint, trust_list
 
 

@@ -34,9 +34,17 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.types import (
     CertificatePublicKeyTypes,
 )
-from cryptography.x509.oid import ExtendedKeyUsageOID, ExtensionOID, NameOID
+from cryptography.x509.oid import ExtensionOID
 
 from emulator.pki import encoding
+from emulator.pki.ca_parts import (
+    Extension,
+    ca_extensions,
+    ca_name,
+    intermediate_cn,
+    requested_extensions,
+    with_common_name,
+)
 from emulator.pki.keys import KeySource
 
 BEHAVIOURS: dict[str, str] = {
@@ -71,22 +79,12 @@ BEHAVIOURS: dict[str, str] = {
     ),
 }
 
-# Only these parts of a CSR's extension request are honoured; anything else a
-# CSR asks for is dropped, as enterprise CA templates do.
-_COPIED_EXTENSIONS = (
-    ExtensionOID.BASIC_CONSTRAINTS,
-    ExtensionOID.KEY_USAGE,
-    ExtensionOID.EXTENDED_KEY_USAGE,
-    ExtensionOID.SUBJECT_ALTERNATIVE_NAME,
-)
 
 _ROOT_LIFETIME = timedelta(days=3652)
 # CA certificates start a month before the CA is set up, so a leaf the CA
 # backdates (or issues already expired) still falls inside its issuers' lives.
 _BACKDATE = timedelta(days=30)
 _INTERMEDIATE_LIFETIME = timedelta(days=1826)
-
-_Extension = x509.Extension[x509.ExtensionType]
 
 
 class UnknownBehaviour(ValueError):
@@ -135,7 +133,7 @@ class _Issue:
 
     subject: x509.Name
     public_key: CertificatePublicKeyTypes
-    extensions: dict[x509.ObjectIdentifier, _Extension]
+    extensions: dict[x509.ObjectIdentifier, Extension]
     not_before: datetime
     not_after: datetime
     chain: tuple[x509.Certificate, ...]
@@ -177,7 +175,7 @@ class LabCA:
         start = self._current_time()
 
         root_key = keys.rsa(2048)
-        root_name = _ca_name(name, organisation)
+        root_name = ca_name(name, organisation)
         self.root = self._certificate(
             subject=root_name,
             public_key=root_key.public_key(),
@@ -185,7 +183,7 @@ class LabCA:
             issuer_key=root_key,
             not_before=start - _BACKDATE,
             not_after=start + _ROOT_LIFETIME,
-            extensions=_ca_extensions(path_length=None),
+            extensions=ca_extensions(path_length=None),
         )
         self._issuer = self.root
         self._issuer_key = root_key
@@ -194,13 +192,13 @@ class LabCA:
         if with_intermediate:
             intermediate_key = keys.rsa(2048)
             self.intermediate = self._certificate(
-                subject=_ca_name(_intermediate_cn(name), organisation),
+                subject=ca_name(intermediate_cn(name), organisation),
                 public_key=intermediate_key.public_key(),
                 issuer=root_name,
                 issuer_key=root_key,
                 not_before=start - _BACKDATE,
                 not_after=start + _INTERMEDIATE_LIFETIME,
-                extensions=_ca_extensions(path_length=0),
+                extensions=ca_extensions(path_length=0),
             )
             self._issuer = self.intermediate
             self._issuer_key = intermediate_key
@@ -247,7 +245,7 @@ class LabCA:
         issue = _Issue(
             subject=request.subject,
             public_key=request.public_key(),
-            extensions=_requested_extensions(request),
+            extensions=requested_extensions(request),
             not_before=now - timedelta(hours=1),
             not_after=now + timedelta(days=validity_days),
             chain=tuple(self.chain()),
@@ -300,7 +298,7 @@ class LabCA:
                 if not cn:
                     raise ValueError("the wildcard behaviour needs a CSR with a CN")
                 wildcard = "*." + (cn.split(".", 1)[1] if "." in cn else cn)
-                issue.subject = _with_common_name(issue.subject, wildcard)
+                issue.subject = with_common_name(issue.subject, wildcard)
             case "no-intermediate":
                 issue.chain = (self.root,)
 
@@ -340,7 +338,7 @@ class LabCA:
         issuer_key: rsa.RSAPrivateKey,
         not_before: datetime,
         not_after: datetime,
-        extensions: Iterable[_Extension],
+        extensions: Iterable[Extension],
     ) -> x509.Certificate:
         builder = (
             x509.CertificateBuilder()
@@ -360,100 +358,3 @@ class LabCA:
             critical=False,
         )
         return builder.sign(issuer_key, hashes.SHA256())
-
-
-def _requested_extensions(
-    request: x509.CertificateSigningRequest,
-) -> dict[x509.ObjectIdentifier, _Extension]:
-    """The extensions a faithful CA copies from ``request``, or its defaults."""
-    requested = {
-        extension.oid: extension
-        for extension in request.extensions
-        if extension.oid in _COPIED_EXTENSIONS
-    }
-    if requested:
-        return requested
-
-    # Nothing requested: issue what a web-server template would.
-    defaults: list[_Extension] = [
-        x509.Extension(
-            ExtensionOID.KEY_USAGE,
-            True,
-            _key_usage(digital_signature=True, key_encipherment=True),
-        ),
-        x509.Extension(
-            ExtensionOID.EXTENDED_KEY_USAGE,
-            False,
-            x509.ExtendedKeyUsage(
-                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
-            ),
-        ),
-    ]
-    return {extension.oid: extension for extension in defaults}
-
-
-def _ca_extensions(*, path_length: int | None) -> list[_Extension]:
-    return [
-        x509.Extension(
-            ExtensionOID.BASIC_CONSTRAINTS,
-            True,
-            x509.BasicConstraints(ca=True, path_length=path_length),
-        ),
-        x509.Extension(
-            ExtensionOID.KEY_USAGE,
-            True,
-            _key_usage(key_cert_sign=True, crl_sign=True),
-        ),
-    ]
-
-
-def _key_usage(
-    *,
-    digital_signature: bool = False,
-    key_encipherment: bool = False,
-    key_cert_sign: bool = False,
-    crl_sign: bool = False,
-) -> x509.KeyUsage:
-    return x509.KeyUsage(
-        digital_signature=digital_signature,
-        content_commitment=False,
-        key_encipherment=key_encipherment,
-        data_encipherment=False,
-        key_agreement=False,
-        key_cert_sign=key_cert_sign,
-        crl_sign=crl_sign,
-        encipher_only=False,
-        decipher_only=False,
-    )
-
-
-def _ca_name(common_name: str, organisation: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, organisation),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-
-
-def _intermediate_cn(root_cn: str) -> str:
-    """The issuing CA's CN: "cucm-lab Root CA" gives "cucm-lab Issuing CA G1"."""
-    stem = root_cn.removesuffix(" Root CA")
-    return f"{stem} Issuing CA G1"
-
-
-def _with_common_name(subject: x509.Name, cn: str) -> x509.Name:
-    """``subject`` with every CN replaced by ``cn``, other attributes untouched."""
-    return x509.Name(
-        [
-            x509.RelativeDistinguishedName(
-                [
-                    x509.NameAttribute(NameOID.COMMON_NAME, cn)
-                    if attribute.oid == NameOID.COMMON_NAME
-                    else attribute
-                    for attribute in rdn
-                ]
-            )
-            for rdn in subject.rdns
-        ]
-    )

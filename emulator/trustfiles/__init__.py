@@ -1,5 +1,6 @@
 """The ITL and CTL trust files: the ``.tlv`` encoding and ``show itl``/``show ctl``."""
 
+from emulator.trustfiles.build import build_trust_file
 from emulator.trustfiles.show import render_ctl, render_itl
 from emulator.trustfiles.tlv import (
     Field,
@@ -9,7 +10,6 @@ from emulator.trustfiles.tlv import (
     TrustFile,
     TrustFileError,
     TrustRecord,
-    build_trust_file,
     name_string,
     parse_trust_file,
     signable_bytes,

@@ -13,9 +13,9 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from emulator.trustfiles.build import build_trust_file
 from emulator.trustfiles.tlv import (
     TrustFileError,
-    build_trust_file,
     parse_header,
     signable_bytes,
 )
