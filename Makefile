@@ -30,6 +30,7 @@ test: lint check
 
 bench: $(STAMP)
 	$(PY) benchmarks/reset.py
+	$(PY) benchmarks/startup.py
 
 docs: $(STAMP)
 	$(PY) -m emulator.approximations --write docs/approximations.md

@@ -1,23 +1,33 @@
-"""The ``cucm-lab`` command."""
+"""The ``cucm-lab`` command.
+
+``serve`` runs a server: the default lab's nodes and the management API
+beside them. ``ca``, ``status`` and ``faults`` are clients of that API
+(:mod:`api.mgmt.commands`). The server's stack (FastAPI, uvicorn, the SSH
+server, the model) is imported only by ``serve``, so the client commands
+answer quickly.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from api.host import LabHost, PortPlan
-from api.runtime import LabRuntime
-from emulator import Lab, LabConfig
-from emulator.pki.encoding import common_name
-from emulator.pki.keys import KeyPool
-from emulator.profile import PROFILES
+from api.mgmt import DEFAULT_PORT, commands
+
+if TYPE_CHECKING:
+    from api.keypool import BackgroundKeyPool
+    from api.mgmt.registry import HostedLab, LabTemplate
+    from emulator import Lab
+
+#: Release profiles, for --help without importing the model.
+RELEASES = ("10.5", "11.5", "12.5", "14", "15")
 
 app = typer.Typer(
     help="A simulated Cisco Unified Communications Manager cluster for lab work.",
@@ -27,34 +37,30 @@ app = typer.Typer(
 # A pipe or a log gets wide tables rather than truncated addresses.
 console = Console(width=None if sys.stdout.isatty() else 140)
 
-#: RSA keys a default lab draws: identities on every node, the lab CA, spares
-#: for the CSRs of a first exercise.
-POOL_TARGET = 40
 
+def _pool(state_dir: Path, subscribers: int, imp: int) -> BackgroundKeyPool:
+    """The state directory's key pool, with the first lab's shortfall generated
+    now (a cold start) behind a progress bar; the rest fills in the background."""
+    from api.keypool import BackgroundKeyPool, keys_for
 
-def _pool(state_dir: Path) -> KeyPool:
-    """Keys left by earlier runs, topped up with a progress bar."""
-    path = state_dir / "keys" / "rsa-2048.pem"
-    pool = KeyPool.load(path)
-    missing = POOL_TARGET - pool.available(2048)
+    pool = BackgroundKeyPool.open(state_dir)
+    needed = keys_for(subscribers=subscribers, imp=imp, first=True)
+    missing = needed - pool.available
     if missing > 0:
-        with Progress(console=console, transient=True) as progress:
-            task = progress.add_task("Generating RSA keys", total=missing)
-            for _ in range(missing):
-                pool.fill(2048, pool.available(2048) + 1)
-                progress.advance(task)
+        with Progress(
+            TextColumn("Generating RSA keys"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=console,
+            transient=True,
+        ) as progress:
+            task = progress.add_task("keys", total=missing)
+            pool.fill(needed, progress=lambda: progress.advance(task))
     return pool
 
 
 def _print_lab(lab: Lab) -> None:
-    nodes = Table(
-        title=f"CUCM {lab.profile.active_version} cluster (seed {lab.config.seed})"
-    )
-    for column in ("Role", "Host name", "FQDN", "Address"):
-        nodes.add_column(column)
-    for node in lab.cluster.nodes:
-        nodes.add_row(node.role_label, node.hostname, node.fqdn, node.ip_address)
-    console.print(nodes)
+    from emulator.pki.encoding import common_name
 
     certs = Table(title="Identity certificates")
     for column in ("Node", "Unit", "Common Name", "Issued by", "Expires"):
@@ -75,11 +81,17 @@ def _print_lab(lab: Lab) -> None:
 @app.command()
 def serve(
     version: Annotated[
-        str, typer.Option(help=f"Release profile: {', '.join(PROFILES)}.")
+        str, typer.Option(help=f"Release profile: {', '.join(RELEASES)}.")
     ] = "15",
     subscribers: Annotated[int, typer.Option(min=0, max=8)] = 2,
     imp: Annotated[int, typer.Option(min=0, max=6, help="IM&P nodes.")] = 1,
     phones: Annotated[int, typer.Option(min=0, max=40_000)] = 50,
+    secure_phones: Annotated[
+        float, typer.Option(min=0.0, max=1.0, help="Share of phones using TLS.")
+    ] = 0.0,
+    mixed_mode: Annotated[
+        bool, typer.Option(help="Start the cluster in mixed mode (tokenless CTL).")
+    ] = False,
     seed: Annotated[int, typer.Option(help="Seed for every random draw.")] = 1,
     speed: Annotated[
         float, typer.Option(min=0.01, help="Paced mode: simulated seconds per second.")
@@ -88,7 +100,7 @@ def serve(
         bool, typer.Option(help="The clock moves only when asked or waited on.")
     ] = False,
     state_dir: Annotated[
-        Path, typer.Option(help="Where the lab keeps its key pool between runs.")
+        Path, typer.Option(help="Where the server keeps its key pool between runs.")
     ] = Path(".lab-state"),
     base_port: Annotated[
         int,
@@ -99,52 +111,99 @@ def serve(
             "over HTTP), +2 (SSH). 0 picks free ports.",
         ),
     ] = 24000,
+    mgmt_port: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            max=65535,
+            help="Port of the management API on 127.0.0.1; 0 picks a free one.",
+        ),
+    ] = DEFAULT_PORT,
     show_certificates: Annotated[
         bool, typer.Option(help="Also list every identity certificate.")
     ] = False,
 ) -> None:
-    """Start a lab and serve every node's surfaces until interrupted."""
-    if version not in PROFILES:
-        raise typer.BadParameter(
-            f"choose one of {', '.join(PROFILES)}", param_hint="--version"
-        )
-    pool = _pool(state_dir)
-    config = LabConfig(
-        version=version, subscribers=subscribers, imp=imp, phones=phones, seed=seed
-    )
-    lab = Lab(config, keys=pool)
-    pool.save(state_dir / "keys" / "rsa-2048.pem")
-    if not stepped:
-        lab.clock.set_paced(speed)
-    runtime = LabRuntime(lab)
-    host = LabHost(runtime, PortPlan(base=base_port))
-    if show_certificates:
-        _print_lab(lab)
+    """Start the default lab and the management API; serve until interrupted."""
+    from api.mgmt.registry import LabTemplate
+
+    template = LabTemplate(
+        version=version, subscribers=subscribers, imp=imp, phones=phones,
+        secure_phones=secure_phones, mixed_mode=mixed_mode, seed=seed,
+        clock="stepped" if stepped else "paced", speed=speed,
+    )  # fmt: skip
     try:
-        asyncio.run(_serve(host))
+        template.check()
+    except ValueError as exc:
+        field, _, reason = str(exc).partition(": ")
+        raise typer.BadParameter(reason, param_hint=f"--{field}") from None
+    try:
+        pool = _pool(state_dir, subscribers, imp)
+        asyncio.run(_serve(pool, template, base_port, mgmt_port, show_certificates))
     except KeyboardInterrupt:
         console.print("Stopped.")
+    except CannotListen as exc:
+        console.print(f"[red]cucm-lab:[/red] {exc}", highlight=False)
+        raise typer.Exit(1) from None
 
 
-async def _serve(host: LabHost) -> None:
-    await host.start()
-    _print_endpoints(host)
+class CannotListen(Exception):
+    """A port ``serve`` was told to use is taken; the text names the option."""
+
+
+async def _serve(
+    pool: BackgroundKeyPool,
+    template: LabTemplate,
+    base_port: int,
+    mgmt_port: int,
+    show_certificates: bool,
+) -> None:
+    from api.mgmt.registry import DEFAULT, LabRegistry
+    from api.mgmt.server import ManagementServer
+
+    registry = LabRegistry(pool)
+    management = ManagementServer(registry, port=mgmt_port)
     try:
+        try:
+            hosted = await registry.create(DEFAULT, template, base_port=base_port)
+        except OSError as exc:
+            raise CannotListen(
+                f"--base-port: the nodes cannot listen on ports from {base_port} "
+                f"({exc.strerror}); pick another base, or 0 for free ports"
+            ) from None
+        try:
+            url = await management.start()
+        except OSError as exc:
+            raise CannotListen(
+                f"--mgmt-port: cannot listen on 127.0.0.1:{mgmt_port} "
+                f"({exc.strerror}); pick another port, or 0 for a free one"
+            ) from None
+        # Only now, with everything answering, may key generation compete
+        # for the CPU.
+        pool.start()
+        if show_certificates:
+            _print_lab(hosted.lab)
+        _print_endpoints(hosted)
+        console.print(
+            f"Management API: {url}  (OpenAPI pages at {url}/docs)", highlight=False
+        )
+        console.print("Press Ctrl-C to stop.")
         await asyncio.Event().wait()
     finally:
-        await host.stop()
+        await management.stop()
+        await registry.close()
+        await pool.close()
 
 
-def _print_endpoints(host: LabHost) -> None:
-    lab = host.runtime.lab
+def _print_endpoints(hosted: HostedLab) -> None:
+    lab = hosted.lab
     table = Table(
-        title=f"CUCM {lab.profile.active_version} lab (seed {lab.config.seed}, "
-        f"clock {lab.clock.mode})"
+        title=f"CUCM {lab.profile.active_version} lab '{hosted.name}' (seed "
+        f"{lab.config.seed}, clock {lab.clock.mode})"
     )
     for column in ("Role", "Host name", "FQDN", "HTTPS", "TFTP (HTTP)", "SSH"):
         table.add_column(column)
     for node in lab.cluster.nodes:
-        endpoint = host.endpoints[node.hostname]
+        endpoint = hosted.host.endpoints[node.hostname]
         ports = endpoint.ports
         table.add_row(
             node.role_label,
@@ -157,14 +216,13 @@ def _print_endpoints(host: LabHost) -> None:
             f"{endpoint.address}:{ports['ssh']}" if "ssh" in ports else "",
         )
     console.print(table)
-    c = host.runtime.credentials
+    c = hosted.runtime.credentials
     console.print(
         f"Platform administrator (REST, SSH): {c.platform_user} / {c.platform_password}"
     )
     console.print(
         f"Application user (AXL, SOAP): {c.application_user} / {c.application_password}"
     )
-    console.print("Press Ctrl-C to stop.")
 
 
 @app.command()
@@ -178,3 +236,6 @@ def approximations() -> None:
     for entry in load():
         table.add_row(entry.area, entry.behaviour)
     console.print(table)
+
+
+commands.register(app)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from emulator.errors import CATALOGUE
 from emulator.phones.trust import Outcome
+from emulator.pki.units import UNITS
 
 if TYPE_CHECKING:
     from emulator.lab import Lab
@@ -154,6 +155,25 @@ class FaultPlan:
                 hosts = ", ".join(n.hostname for n in self.lab.cluster.nodes)
                 raise FaultError(f"node: no node {node!r}; choose one of: {hosts}")
             node = found.hostname
+        if unit is not None:
+            units = {u.casefold() for u in UNITS} | {
+                store.casefold()
+                for stores in self.lab.certs.stores_by_name.values()
+                for store in stores.trust
+            }
+            if unit.casefold() not in units:
+                raise FaultError(
+                    f"unit: unknown unit or trust store {unit!r}; choose one of: "
+                    + ", ".join(sorted(UNITS))
+                    + " or a <unit>-trust store"
+                )
+        if service is not None:
+            known = {s.name.casefold(): s.name for s in self.lab.services}
+            if service.casefold() not in known:
+                raise FaultError(
+                    f"service: unknown service {service!r}; choose one of: "
+                    + ", ".join(sorted(set(known.values())))
+                )
         if probability is not None and not (
             math.isfinite(probability) and 0.0 <= probability <= 1.0
         ):
