@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api.mgmt import DEFAULT_PORT, commands
+from api.scenarios.cli import scenario_app
 
 if TYPE_CHECKING:
     from api.keypool import BackgroundKeyPool
@@ -34,6 +35,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+app.add_typer(scenario_app, name="scenario")
 # A pipe or a log gets wide tables rather than truncated addresses.
 console = Console(width=None if sys.stdout.isatty() else 140)
 

@@ -39,6 +39,7 @@ OUTCOMES = {
     Outcome.TVS_NO_VOUCH.name: "TVS answers but does not vouch for the signer",
     Outcome.CONFIG_REJECTED.name: "the phone rejects its signed configuration file",
     Outcome.TLS_REJECTED.name: "TLS registration to CallManager is rejected",
+    Outcome.BAD_SIGNATURE.name: "the trust file reaches the phone damaged",
 }
 
 CONDITIONS = {
@@ -296,8 +297,13 @@ class FaultPlan:
                 Outcome.ITL_REJECTED,
                 Outcome.TVS_UNREACHABLE,
                 Outcome.TVS_NO_VOUCH,
+                Outcome.BAD_SIGNATURE,
             ),
-            "CTL": (Outcome.TVS_UNREACHABLE, Outcome.TVS_NO_VOUCH),
+            "CTL": (
+                Outcome.TVS_UNREACHABLE,
+                Outcome.TVS_NO_VOUCH,
+                Outcome.BAD_SIGNATURE,
+            ),
             "config": (Outcome.CONFIG_REJECTED,),
             "TLS": (Outcome.TLS_REJECTED,),
         }[file]

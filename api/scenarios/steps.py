@@ -1,0 +1,451 @@
+"""What each step does: the model operation behind the words people use.
+
+GUI and lab steps call the operation the web pages and the control plane
+call (``lab.certs.upload_identity`` for Upload Certificate, and so on); CLI
+steps type the line at a real :class:`~api.admincli.shell.AdminShell`; REST
+steps send the request to the node's own FastAPI application in-process. So
+a scenario meets the same checks, texts and side effects a person or a
+script meets on a served lab.
+
+A step either succeeds, is refused by CUCM (a :class:`Refusal`: a catalogue
+code, its text and the nearest valid step), or cannot do what it says
+(:class:`StepFailure`: a wait that ran out, a certificate never signed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from api.admincli.shell import PROMPT, AdminShell
+from api.certmgr import PREFIX
+from api.scenarios import model as m
+from emulator import CucmError, Lab
+from emulator.certstore.csr import CsrRequest
+from emulator.certstore.models import trust_filename
+from emulator.cluster import Node
+from emulator.errors import CATALOGUE
+from emulator.pki.ca import LabCA
+
+if TYPE_CHECKING:
+    from api.scenarios.runner import Run
+
+_QUESTION = re.compile(r"\(y(es)?[|/]n(o)?\)|\?\s*:?\s*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """CUCM refused the step: what every surface renders from one error."""
+
+    code: str
+    message: str
+    hint: str
+    injected: bool = False
+
+    @classmethod
+    def of(cls, error: CucmError) -> Refusal:
+        return cls(error.code, error.message, error.hint, error.injected)
+
+
+class StepFailure(Exception):
+    """The step could not do what it says; ``hint`` is what would work."""
+
+    def __init__(self, message: str, hint: str = "") -> None:
+        super().__init__(message)
+        self.message, self.hint = message, hint
+
+
+# -- the admin CLI ------------------------------------------------------------------
+class _ScriptedTerminal:
+    """A client that types one command line, answers the questions it asks
+    from the step's ``answers`` (then "yes" to anything asked as a question),
+    and disconnects at the next ``admin:`` prompt."""
+
+    def __init__(self, line: str, answers: list[str]) -> None:
+        self.pending, self.answers = [line], answers
+        self.text, self.defaults, self.stranded = "", 0, ""
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    async def readline(self, prompt: str, *, echo: bool = True) -> str | None:
+        if prompt == PROMPT:
+            answer = self.pending.pop() if self.pending else None
+        elif self.answers:
+            answer = self.answers.pop(0)
+        elif _QUESTION.search(prompt) and self.defaults < 20:
+            self.defaults += 1
+            answer = "yes"
+        else:
+            said = [t for t in self.text.splitlines() if t.strip()]
+            self.stranded = prompt.strip() or (said[-1] if said else "a line")
+            return None
+        if answer is not None:
+            self.text += f"{prompt}{answer if echo else ''}\n"
+        return answer
+
+    async def readkey(self, prompt: str) -> str | None:
+        return " "
+
+
+class _NotingShell(AdminShell):
+    """An admin shell that keeps the CucmError behind the refusal it prints;
+    the shell prints an error's text from inside its ``except`` clause."""
+
+    refusal: CucmError | None = None
+
+    def say(self, *lines: str) -> None:
+        raised = sys.exc_info()[1]
+        if isinstance(raised, CucmError):
+            self.refusal = raised
+        super().say(*lines)
+
+
+def run_cli(run: Run, step: m.Cli) -> Refusal | None:
+    line = run.rendered(step.line)
+    for node in run.nodes(step.node):
+        answers: list[str] = []
+        for answer in step.answers:
+            if isinstance(answer, str):
+                answers.append(run.rendered(answer))
+                continue
+            # A pasted certificate is for the unit the command ends with.
+            unit = line.split()[-1]
+            pem = run.certificate_bytes(answer, node, unit).decode(errors="replace")
+            answers += [*pem.strip().splitlines(), ""]
+        terminal = _ScriptedTerminal(line, answers)
+        shell = _NotingShell(run.runtime, node)
+        asyncio.run(shell.run(terminal))
+        run.output += f"{node.hostname} {terminal.text}"
+        if terminal.stranded:
+            raise StepFailure(
+                f"'{line}' on {node.hostname} waited for input the step did not "
+                f"give: {terminal.stranded!r}",
+                "add what it asks for to answers",
+            )
+        if shell.refusal is not None:
+            return Refusal.of(shell.refusal)
+    return None
+
+
+def run_rest(run: Run, step: m.Rest, allowed: int | None) -> Refusal | None:
+    for node in run.nodes(step.node):
+        path = step.path if step.path.startswith("/") else f"{PREFIX}/{step.path}"
+        body = _resolved(run, step.json_body, node, "")
+        run.rest_refusals.clear()
+        response = asyncio.run(_send(run, node, step, run.rendered(path), body))
+        run.status = response.status_code
+        run.output += response.text
+        if response.status_code < 400 or response.status_code == allowed:
+            continue
+        try:
+            reply = dict(response.json())
+        except (ValueError, TypeError):
+            reply = {}
+        code, message = reply.get("code"), str(reply.get("message", response.text))
+        if code not in CATALOGUE:
+            raise StepFailure(
+                f"HTTP {response.status_code} from {node.hostname}: "
+                f"{str(message)[:200]}",
+                "expect its status: to allow it",
+            )
+        noted = [e for e in run.rest_refusals if e.code == code]
+        if noted:
+            return Refusal.of(noted[-1])
+        return Refusal(code, message, CATALOGUE[code].hint)
+    return None
+
+
+async def _send(
+    run: Run, node: Node, step: m.Rest, path: str, body: Any
+) -> httpx.Response:
+    credentials = run.runtime.credentials
+    auth = httpx.BasicAuth(credentials.platform_user, credentials.platform_password)
+    transport = httpx.ASGITransport(app=run.app(node))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="https://node", auth=auth
+    ) as client:
+        params = {k: run.rendered(v) for k, v in step.params.items()}
+        return await client.request(step.method, path, json=body, params=params)
+
+
+def _resolved(run: Run, value: Any, node: Node, unit: str) -> Any:
+    """JSON with each ``{from: ...}`` mapping replaced by the certificate's PEM."""
+    if isinstance(value, dict):
+        if "from" in value:
+            return run.certificate_bytes(m.source(value), node, unit).decode()
+        service = value.get("service", unit)
+        unit = str(service[0] if isinstance(service, list) and service else service)
+        return {k: _resolved(run, v, node, unit) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolved(run, v, node, unit) for v in value]
+    return run.rendered(value) if isinstance(value, str) else value
+
+
+def csr_request(run: Run, body: m.GenerateCsr) -> CsrRequest:
+    return CsrRequest(
+        unit=body.unit,
+        distribution=body.distribution,
+        common_name=run.rendered(body.common_name) if body.common_name else None,
+        key_type=body.key_type,
+        key_length=body.key_length,
+        hash_algorithm=body.hash,
+        other_domains=tuple(run.rendered(d) for d in body.other_domains),
+        parent_domain=body.parent_domain,
+        include_ou=body.include_ou,
+    )
+
+
+def trust_file(run: Run, body: m.DeleteCertificate) -> str:
+    if body.file is not None:
+        return run.rendered(body.file)
+    if body.certificate is None:
+        raise StepFailure("name the certificate to delete", "give file or certificate")
+    return trust_filename(run.ca_files(body.certificate)[0], run.lab.profile)
+
+
+# -- GUI, lab, restart and wait -------------------------------------------------------
+def run_gui(run: Run, name: str, body: m.Spec) -> None:
+    lab = run.lab
+    if isinstance(body, m.GenerateCsr):
+        for node in run.nodes(body.node):
+            lab.certs.generate_csr(node, csr_request(run, body))
+    elif isinstance(body, m.UploadCertificate):
+        for node in run.nodes(body.node):
+            data = run.certificate_bytes(body, node, body.purpose)
+            if body.purpose.casefold().endswith("-trust"):
+                lab.certs.upload_trust(node, body.purpose, data, body.description)
+            else:
+                lab.certs.upload_identity(node, body.purpose, data, body.description)
+    elif isinstance(body, m.Regenerate):
+        for node in run.nodes(body.node):
+            lab.certs.regenerate(
+                node,
+                body.unit,
+                key_length=body.key_length,
+                validity_years=body.validity_years,
+            )
+    elif isinstance(body, m.DeleteCertificate):
+        for node in run.nodes(body.node):
+            lab.certs.delete_certificate(node, body.store, trust_file(run, body))
+    elif isinstance(body, m.ResetPhones):
+        lab.phones.reset(run.phones(body.phones))
+    elif name == "reset-all-devices":
+        lab.phones.reset()
+    elif isinstance(body, m.EnterpriseParameter):
+        if body.name == "PrepareClusterForRollback":
+            lab.security.set_prepare_cluster_for_rollback(body.value)
+        else:
+            lab.security.set_cluster_parameter(body.name, body.value)
+    elif name == "enable-sso":
+        lab.sso.enable()
+    elif name == "disable-sso":
+        lab.sso.disable()
+    elif isinstance(body, m.OnNode):
+        for node in run.nodes(body.node):
+            lab.sso.login(node.hostname)
+    elif isinstance(body, m.DrfBackup):
+        lab.drf.start_backup(body.name, seconds=body.duration)
+    elif isinstance(body, m.DrfRestore):
+        lab.drf.restore_certificates(body.name)
+    elif isinstance(body, m.ControlCenter):
+        for node in run.nodes(body.node):
+            _control(run, node, body.service, body.command, body.wait, body.within)
+
+
+def _control(
+    run: Run, node: Node, name: str, command: str, wait: bool, within: float
+) -> bool:
+    """One Control Center command; False when the node has no such service
+    activated (restarts skip those, as the procedures say)."""
+    service = run.lab.services.find(node, name)
+    if service is None or (not service.activated and command != "activate"):
+        if command == "restart":
+            return False
+        if service is None:
+            raise StepFailure(f"{node.hostname} has no service {name}")
+        raise StepFailure(
+            f"{name} is not activated on {node.hostname}",
+            "activate it first (control-center activate)",
+        )
+    control = getattr(service, command)()
+    if not control.accepted:
+        raise StepFailure(
+            f"Control Center refused to {command} {name} on "
+            f"{node.hostname}: {control.reason_string}"
+        )
+    if wait and not run.lab.clock.run_until(lambda: control.finished, limit=within):
+        raise StepFailure(
+            f"{name} on {node.hostname} is still {service.state.value} after "
+            f"{within:g}s",
+            "wait longer (within:) or look for a fault on the service",
+        )
+    return True
+
+
+def run_restart(run: Run, body: m.Restart) -> None:
+    if body.for_unit is not None:
+        try:
+            names: list[str] = list(run.lab.services.restart_matrix(body.for_unit))
+        except ValueError as unknown:
+            raise StepFailure(str(unknown)) from None
+    else:
+        names = list(body.services)
+    restarted = []
+    for node in run.nodes(body.nodes):
+        for name in names:
+            if _control(run, node, name, "restart", body.wait, body.within):
+                restarted.append(f"{name} on {node.hostname}")
+    if not restarted:
+        raise StepFailure(
+            f"none of {', '.join(names)} runs on {body.nodes}",
+            "name nodes where the services are activated",
+        )
+    run.output = "restarted " + "; ".join(restarted)
+
+
+_CONDITIONS: dict[str, Callable[[Lab], bool]] = {
+    "all-phones-registered": lambda lab: lab.phones.all_registered(),
+    "services-settled": lambda lab: not any(s.busy for s in lab.services),
+    "drf-idle": lambda lab: lab.drf.running is None,
+}
+
+
+def run_wait(run: Run, body: m.Wait) -> None:
+    clock = run.lab.clock
+    if body.span is not None:
+        clock.advance(body.span)
+        return
+    if body.until == "idle":
+        if not clock.run_until_idle(limit=body.within):
+            raise StepFailure(f"the lab was still busy after {body.within:g}s")
+        return
+    assert body.until is not None
+    condition = _CONDITIONS[body.until]
+    if clock.run_until(lambda: condition(run.lab), limit=body.within):
+        return
+    if body.until != "all-phones-registered":
+        raise StepFailure(f"{body.until} did not hold within {body.within:g}s")
+    waiting = [p for p in run.lab.phones.phones if p.powered and not p.registered]
+    shown = ", ".join(f"{p.name} '{p.message or p.status.value}'" for p in waiting[:4])
+    raise StepFailure(
+        f"{len(waiting)} powered phone(s) not registered after {body.within:g}s: "
+        f"{shown}",
+        "a TLS phone in mixed mode needs utils ctl update CTLFile before "
+        "the restarts; a phone with no CallManager running waits for one",
+    )
+
+
+def run_lab(run: Run, name: str, body: m.Spec) -> None:
+    lab = run.lab
+    if isinstance(body, m.CaSign):
+        _ca_sign(run, body)
+    elif name == "ca-renew":
+        run.previous_ca, run.ca = (
+            run.ca,
+            LabCA(
+                keys=lab.keys,
+                now=lambda: lab.clock.now,
+                rng=lab.rng(f"ca-renewal-{lab.clock.seconds}"),
+                with_intermediate=lab.config.ca_intermediate,
+            ),
+        )
+    elif isinstance(body, m.Advance):
+        lab.clock.advance(body.by)
+    elif isinstance(body, m.PhoneAction):
+        phones = run.phones(body.phones)
+        if name == "power-off":
+            lab.phones.power_off(phones)
+        elif name == "power-on":
+            lab.phones.power_on(phones)
+        else:
+            lab.phones.erase_trust(phones, factory=body.factory)
+    elif name == "apply-config":
+        lab.phones.apply_config()
+    elif isinstance(body, m.LabFault):
+        add_fault(run, body)
+    elif name == "clear-faults":
+        faults(run).clear()
+
+
+def _ca_sign(run: Run, body: m.CaSign) -> None:
+    for node in run.nodes(body.node):
+        pending = run.lab.certs.stores(node).csrs.get(body.unit)
+        if pending is None:
+            raise StepFailure(
+                f"no {body.unit} CSR is pending on {node.hostname} for the CA to sign",
+                f"generate a {body.unit} CSR there first",
+            )
+        other = None
+        if body.other_node is not None or body.other_unit is not None:
+            donor = run.nodes(body.other_node or body.node)[0]
+            found = run.lab.certs.stores(donor).csrs.get(body.other_unit or body.unit)
+            if found is None:
+                raise StepFailure(f"no CSR on {donor.hostname} to take the key from")
+            other = found.request
+        issued = run.ca.sign(
+            pending.request,
+            body.behaviour,
+            validity_days=body.validity_days,
+            other_csr=other,
+        )
+        run.signed[(node.hostname, body.unit)] = issued
+        run.last_signed = issued
+        if body.name is not None:
+            run.named[body.name] = issued
+
+
+def faults(run: Run) -> Any:
+    plan = getattr(run.lab, "faults", None)
+    if plan is None:
+        raise StepFailure("this build of cucm-lab has no fault injection (lab.faults)")
+    return plan
+
+
+def add_fault(run: Run, body: m.LabFault) -> None:
+    phones = None if body.phones is None else [p.name for p in run.phones(body.phones)]
+    node = run.nodes(body.node)[0].hostname if body.node else None
+    try:
+        faults(run).add(
+            body.target,
+            node=node,
+            unit=body.unit,
+            service=body.service,
+            phones=phones,
+            count=body.count,
+            probability=body.probability,
+            start=body.start,
+            variant=body.variant,
+        )
+    except ValueError as refused:
+        raise StepFailure(f"fault not added: {refused}") from None
+    # A condition starts as a simpy process: let what is due now happen.
+    run.lab.clock.advance(0)
+
+
+def execute(run: Run, step: m.StepSpec) -> Refusal | None:
+    """Do ``step``; CUCM's refusal of it is returned, not raised."""
+    body = step.body
+    try:
+        if isinstance(body, m.Cli):
+            return run_cli(run, body)
+        if isinstance(body, m.Rest):
+            allowed = step.expect.status if step.expect is not None else None
+            return run_rest(run, body, allowed)
+        if isinstance(body, m.Restart):
+            run_restart(run, body)
+        elif isinstance(body, m.Wait):
+            run_wait(run, body)
+        elif step.kind == "gui":
+            run_gui(run, step.action, body)
+        else:
+            run_lab(run, step.action, body)
+    except CucmError as refused:
+        return Refusal.of(refused)
+    return None
