@@ -10,6 +10,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint check bench docs clean
 
 $(STAMP): pyproject.toml
+	@# Browser tests drive Debian's Chromium; install it where we can (root).
+	@test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null \
+		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "Chromium not installed: the browser tests will be skipped"; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

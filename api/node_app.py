@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from api import certmgr, soap
+from api import certmgr, soap, web
 from api.runtime import LabRuntime
 from emulator.cluster import Node
 
@@ -57,6 +57,7 @@ def create_node_app(runtime: LabRuntime, node: Node) -> FastAPI:
     app.include_router(certmgr.router(runtime, node))
     for router in soap.routers(runtime, node):
         app.include_router(router)
+    app.include_router(web.router(runtime, node))
     return app
 
 

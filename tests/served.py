@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 from api.host import LabHost, NodeEndpoint
@@ -76,3 +77,10 @@ def restart_service(served: ServedLab, node: str, name: str) -> Any:
         return served.lab.clock.run_until(lambda: control.finished, limit=3600)
 
     return served.call(run)
+
+
+#: Cisco's own WSDLs, which tests use as a real client would; they sit in the
+#: shared folder beside the checkout (never copied into the project).
+SHARED_WSDL = (
+    Path(__file__).resolve().parents[2] / "shared" / "reference" / "cisco-wsdl"
+)

@@ -12,10 +12,10 @@ import httpx
 import paramiko
 import pytest
 from cryptography import x509
+from served import SHARED_WSDL as WSDL
 from served import ServedLab
 
 PREFIX = "/platformcom/api/v1/certmgr/config"
-WSDL = Path(__file__).resolve().parents[2] / "shared" / "reference" / "cisco-wsdl"
 
 
 def _openssl(cwd: Path, *args: str) -> str:

@@ -15,13 +15,14 @@ import requests
 import uvicorn
 import zeep
 from fastapi import FastAPI
+from served import SHARED_WSDL
 from zeep.transports import Transport
 
 from api.runtime import LabRuntime
 from api.soap import controlcenter
 
 #: Cisco's own WSDLs (MIT licence), used as a real client would use them.
-CISCO_WSDL = Path(os.environ.get("CISCO_WSDL_DIR", "/work/shared/reference/cisco-wsdl"))
+CISCO_WSDL = Path(os.environ.get("CISCO_WSDL_DIR", str(SHARED_WSDL)))
 BINDING = "{http://schemas.cisco.com/ast/soap}ControlCenterServicesBinding"
 PATH = controlcenter.PATH
 TFTP, TOMCAT = "Cisco Tftp", "Cisco Tomcat"

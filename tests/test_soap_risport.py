@@ -15,6 +15,7 @@ import requests
 import uvicorn
 import zeep
 from fastapi import FastAPI
+from served import SHARED_WSDL
 from zeep.exceptions import Fault
 from zeep.transports import Transport
 
@@ -23,7 +24,7 @@ from api.soap import risport
 from api.soap.risport import QueryLimit
 
 #: Cisco's own WSDLs (MIT licence), used as a real client would use them.
-CISCO_WSDL = Path(os.environ.get("CISCO_WSDL_DIR", "/work/shared/reference/cisco-wsdl"))
+CISCO_WSDL = Path(os.environ.get("CISCO_WSDL_DIR", str(SHARED_WSDL)))
 BINDING = "{http://schemas.cisco.com/ast/soap}RisBinding"
 PATH = risport.PATH
 UNLIMITED = QueryLimit(per_minute=None)
