@@ -70,3 +70,12 @@ def make_lab(shared_keys: list[rsa.RSAPrivateKey]) -> Iterator[LabFactory]:
 def lab(make_lab: LabFactory) -> Lab:
     """The default lab: release 15, a publisher, two subscribers, one IM&P node."""
     return make_lab("15")
+
+
+@pytest.fixture(scope="module")
+def listeners() -> Iterator[object]:
+    """Two uvicorn listeners on a background loop for the SOAP tests; each test
+    mounts its own lab's routers on them."""
+    from soap_harness import start_listeners
+
+    yield from start_listeners()
