@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from api.scenarios import ScenarioFormatError, load_file
 from api.scenarios.cli import scenario_app
 from api.scenarios.coverage import UNREACHABLE, measure
-from api.scenarios.runner import POOL_KEYS, run_paths, run_scenario
+from api.scenarios.labs import POOL_KEYS
+from api.scenarios.runner import run_paths, run_scenario
 from emulator.errors import CATALOGUE
 from emulator.phones.trust import Outcome
 from emulator.pki.keys import KeyPool

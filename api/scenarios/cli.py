@@ -17,8 +17,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api.scenarios import coverage as measured
+from api.scenarios.labs import default_keys_file, pool_keys
 from api.scenarios.report import ScenarioResult, print_report, write_json, write_junit
-from api.scenarios.runner import default_keys_file, pool_keys, run_paths
+from api.scenarios.runner import run_paths
 
 scenario_app = typer.Typer(
     help="Run scenario suites (YAML) against fresh labs and report the results.",

@@ -27,7 +27,7 @@ from emulator.trustfiles.trustlist import fingerprint
 from emulator.tvs import TvsSnapshot
 
 if TYPE_CHECKING:
-    from api.scenarios.runner import Run
+    from api.scenarios.context import Run
 
 MODEL_CONFIG = ConfigDict(
     extra="forbid",

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 
 from api.scenarios import Scenario, ScenarioFormatError, load_file
-from api.scenarios.runner import pool_keys, run_scenario
+from api.scenarios.labs import pool_keys
+from api.scenarios.runner import run_scenario
 
 _SUFFIXES = (".yaml", ".yml")
 

@@ -34,7 +34,7 @@ from emulator.errors import CATALOGUE
 from emulator.pki.ca import LabCA
 
 if TYPE_CHECKING:
-    from api.scenarios.runner import Run
+    from api.scenarios.context import Run
 
 _QUESTION = re.compile(r"\(y(es)?[|/]n(o)?\)|\?\s*:?\s*$", re.IGNORECASE)
 
