@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from api.node_app import create_node_app
 from api.runtime import LabRuntime
 from api.scenarios import model as m
-from api.scenarios.steps import StepFailure
+from api.scenarios.outcomes import StepFailure
 from emulator import CucmError, Lab
 from emulator.cluster import Node
 from emulator.phones.model import Phone

@@ -31,8 +31,8 @@ from api.scenarios.labs import (
     default_keys_file,
     pool_keys,
 )
+from api.scenarios.outcomes import Refusal, StepFailure
 from api.scenarios.report import ScenarioResult, StepResult
-from api.scenarios.steps import Refusal, StepFailure
 from emulator import Lab
 
 #: RSA keys a scenario's lab draws from the pool before generating its own:
