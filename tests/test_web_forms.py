@@ -12,7 +12,7 @@ import httpx
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from served import ServedLab
+from served import ServedLab, restart_service
 
 REST = "/platformcom/api/v1/certmgr/config"
 RESET_TEXT = (
@@ -529,3 +529,76 @@ def test_pages_follow_the_release_profile(make_lab):
     assert listing[0][1] == "Common Name"
     assert "Include OU" not in dialog.text
     assert "Phone Interaction on Certificate Update" not in parameters.text
+
+
+def test_login_page_signs_a_browser_in_with_a_session_cookie(served):
+    """CUCM sends a browser without a session to the login page and back to the
+    page it asked for once the right account signs in."""
+    html = {"accept": "text/html"}
+    with httpx.Client(base_url=served.url(), verify=False) as browser:
+        sent = browser.get("/cmplatform/certificateFindList.do", headers=html)
+        assert sent.status_code == 303
+        assert sent.headers["location"].startswith("/cmplatform/login?next=")
+        user, password = served.platform_auth
+        wrong = browser.post(
+            "/cmplatform/login", data={"j_username": user, "j_password": "nope"}
+        )
+        assert wrong.status_code == 401
+        assert "Invalid username or password" in status(wrong)
+        signed = browser.post(
+            "/cmplatform/login",
+            data={"j_username": user, "j_password": password,
+                  "next": "/cmplatform/certificateFindList.do"},
+        )  # fmt: skip
+        assert signed.status_code == 303
+        assert browser.get(signed.headers["location"]).status_code == 200
+        assert browser.get("/ccmservice/networkServices").status_code == 200
+        assert browser.get("/ccmadmin/", headers=html).status_code == 303
+        browser.get("/cmplatform/logout")
+        assert browser.get("/cmplatform/").status_code == 401
+
+
+def test_saml_sso_enable_test_and_disable(served):
+    """CUCM's SSO test fails once Tomcat presents a certificate other than the
+    one in the SP metadata, until SSO is disabled and enabled again."""
+    lab = served.lab
+    with client(served, account="application") as admin:
+        enabled = admin.post("/ccmadmin/ssoConfig.do", data={"action": "enable"})
+        assert status(enabled) == "SAML SSO enabled successfully"
+        assert served.call(lambda: lab.sso.enabled)
+        tomcat = served.call(lambda: lab.services.get(lab.publisher, "Cisco Tomcat"))
+        served.call(lambda: lab.clock.run_until(lambda: tomcat.running, limit=3600))
+        host = lab.publisher.hostname
+        passed = admin.post(
+            "/ccmadmin/ssoConfig.do", data={"action": "test", "node": host}
+        )
+        assert status(passed) == f"SSO Test Succeeded on {host}"
+
+        served.call(lambda: lab.certs.regenerate(lab.publisher, "tomcat"))
+        restart_service(served, host, "Cisco Tomcat")
+        failed = admin.post(
+            "/ccmadmin/ssoConfig.do", data={"action": "test", "node": host}
+        )
+        assert "saml" in status(failed).lower()
+        disabled = admin.post("/ccmadmin/ssoConfig.do", data={"action": "disable"})
+        assert status(disabled) == "SAML SSO is disabled"
+
+
+def test_itl_file_status_lists_phones_whose_itl_differs_from_tftp(served):
+    """After the TFTP ITL changes, CUCM's phones keep their old ITL until they
+    reset and accept the new one."""
+    lab = served.lab
+    with client(served, account="application") as admin:
+        before = table(admin.get("/ccmadmin/itlFileStatus.do"), "itl-status")
+        assert before[1] == ["No phones found"]
+        served.call(lambda: lab.certs.regenerate(lab.publisher, "ITLRecovery"))
+        for node in [n.hostname for n in lab.cluster.nodes]:
+            if served.call(lambda n=node: lab.services.find(n, "Cisco Tftp")):
+                restart_service(served, node, "Cisco Tftp")
+        after = table(admin.get("/ccmadmin/itlFileStatus.do"), "itl-status")
+        listed = after[1:]
+        assert listed and all(row[5] == "Different" for row in listed)
+        assert all(row[3] != row[4] for row in listed)
+        phones = table(admin.get("/ccmadmin/phoneFindList.do"), "phones")
+        assert phones[1][3] in ("Registered", "UnRegistered")
+        assert phones[1][5].count(".") == 3

@@ -2,7 +2,8 @@
 
 Playwright drives the Chromium Debian packages (``apt-get install chromium``);
 the test is skipped, saying why, when either is missing. Screenshots of each
-step go to ``/tmp/cucm-lab-web-*.png`` for a person to look at.
+step go to ``test-artifacts/screenshots/`` at the top of the checkout for a
+person to look at (the folder is made by the tests and kept out of git).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path("/tmp")
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="the playwright package is not installed"
@@ -49,11 +50,9 @@ def served(make_lab) -> Iterator[ServedLab]:
 def page(served: ServedLab) -> Iterator[object]:
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        user, password = served.platform_auth
         context = browser.new_context(
             ignore_https_errors=True,
             accept_downloads=True,
-            http_credentials={"username": user, "password": password},
             viewport={"width": 1366, "height": 900},
         )
         try:
@@ -79,7 +78,15 @@ def presented(served: ServedLab) -> x509.Certificate:
 
 
 def shot(page: object, name: str) -> None:
-    page.screenshot(path=str(SHOTS / f"cucm-lab-web-{name}.png"), full_page=True)  # type: ignore[attr-defined]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def sign_in(page: object, user: str, password: str) -> None:
+    """Fill the login page the browser was sent to; it returns to the page."""
+    page.get_by_label("Username").fill(user)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(password)  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Login").click()  # type: ignore[attr-defined]
 
 
 def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp_path):
@@ -93,10 +100,15 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     # The printed address: the landing page and its walkthrough.
     page.goto(served.url())
     page.get_by_role("link", name="Certificate List").first.click()
+    expect(page.locator("h1")).to_have_text(
+        "Cisco Unified Operating System Administration"
+    )
+    shot(page, "tomcat-0-login")
+    sign_in(page, *served.platform_auth)
     expect(page.locator("h1")).to_have_text("Certificate List")
     expect(page.locator("#certificates")).to_contain_text("tomcat")
     expect(page.locator(".banner")).to_contain_text(lab.publisher.hostname)
-    shot(page, "1-certificate-list")
+    shot(page, "tomcat-1-certificate-list")
 
     # Generate CSR for tomcat.
     page.get_by_role("link", name="Generate CSR", exact=True).first.click()
@@ -108,7 +120,7 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     expect(page.locator("#status .message")).to_have_text(
         "Success: Certificate Signing Request Generated"
     )
-    shot(page, "2-generate-csr")
+    shot(page, "tomcat-2-generate-csr")
 
     # The lab dashboard signs the pending CSR; keep the files it hands back.
     page.get_by_role(
@@ -121,7 +133,7 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     expect(page.locator("#status .message")).to_have_text(
         "The lab CA signed the CSR (faithful)"
     )
-    shot(page, "3-signed")
+    shot(page, "tomcat-3-signed")
     files = {}
     for name in ("cucm-lab-root.pem", "cucm-lab-intermediate.pem", "tomcat-signed.pem"):
         with page.expect_download() as download:
@@ -148,7 +160,7 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     expect(page.locator("#status")).to_contain_text(
         "utils service restart Cisco Tomcat"
     )
-    shot(page, "4-uploaded")
+    shot(page, "tomcat-4-uploaded")
     assert presented(served) == self_signed
 
     # Restart Cisco Tomcat in Serviceability; the page comes back once started.
@@ -163,7 +175,7 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     # Tomcat is stopping, so the page must not depend on fetching its styles.
     display = page.locator("header.banner").evaluate("e => getComputedStyle(e).display")
     assert display == "flex"
-    shot(page, "5-tomcat-restarting")
+    shot(page, "tomcat-5-tomcat-restarting")
 
     page.get_by_role("link", name="Refresh").click()
     expect(page.locator("body")).to_contain_text("503")
@@ -172,7 +184,7 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     page.goto(served.url(path="/ccmservice/networkServices"))
     row = page.locator("#services tr", has_text="Cisco Tomcat").first
     expect(row.locator("td.state")).to_have_text("Started")
-    shot(page, "6-tomcat-started")
+    shot(page, "tomcat-6-tomcat-started")
 
     now = presented(served)
     installed = served.call(
@@ -184,4 +196,94 @@ def test_newcomer_renews_tomcat_with_the_lab_ca_in_the_browser(served, page, tmp
     page.goto(served.url(path="/cmplatform/certificateFindList.do?text=tomcat"))
     tomcat_row = page.locator("#certificates tr", has_text="Identity").first
     expect(tomcat_row).to_contain_text("CA-signed")
-    shot(page, "7-ca-signed")
+    shot(page, "tomcat-7-ca-signed")
+
+
+def test_callmanager_and_tvs_trap_locks_phones_on_11_5(shared_keys, tmp_path):
+    """On 11.5 the ITL is signed by CallManager, so regenerating CallManager and
+    TVS together and resetting the phones leaves them with "Trust List Update
+    Failed"."""
+    from conftest import RotatingKeys
+
+    from api.mgmt.background import BackgroundControlPlane
+    from api.mgmt.registry import LabTemplate
+
+    expect = sync_api.expect
+    template = LabTemplate(version="11.5", subscribers=1, imp=0, phones=6,
+                           clock="stepped", seed=4)  # fmt: skip
+    with (
+        BackgroundControlPlane(lambda: RotatingKeys(shared_keys, 17)) as plane,
+        sync_api.sync_playwright() as playwright,
+    ):
+        hosted = plane.create("trap", template)
+        c = hosted.runtime.credentials
+        lab = hosted.lab
+        cucm = [n for n in lab.cluster.nodes if n.role != "imp"]
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_context(ignore_https_errors=True).new_page()
+        dashboard = f"{plane.url}/labs/trap/dashboard"
+
+        def node_url(node: object, path: str) -> str:
+            endpoint = hosted.host.endpoints[node.hostname]  # type: ignore[attr-defined]
+            return f"https://{endpoint.address}:{endpoint.ports['https']}{path}"
+
+        def visit(url: str, user: str, password: str) -> None:
+            page.goto(url)
+            if "/login" in page.url:
+                sign_in(page, user, password)
+
+        for node in cucm:
+            for unit in ("CallManager", "TVS"):
+                path = f"/cmplatform/certificateGenerateNew.do?purpose={unit}"
+                visit(node_url(node, path), c.platform_user, c.platform_password)
+                page.get_by_role("button", name="Generate", exact=True).click()
+                expect(page.locator("#status .message")).to_have_text(
+                    "Success: Certificate Regenerated"
+                )
+            shot(page, f"trap-1-regenerated-{node.hostname}")
+        page.goto(dashboard)
+        expect(page.locator("tr.differs").first).to_be_visible()
+        shot(page, "trap-2-dashboard-restart-owed")
+
+        for node in cucm:
+            for path, service in (
+                ("/ccmservice/featureServices", "Cisco CallManager"),
+                ("/ccmservice/featureServices", "Cisco Tftp"),
+                ("/ccmservice/networkServices", "Cisco Trust Verification Service"),
+            ):
+                found = plane.call(lambda n=node, s=service: lab.services.find(n, s))
+                if found is None or not found.activated:
+                    continue
+                visit(node_url(node, path), c.platform_user, c.platform_password)
+                page.get_by_label(service, exact=True).check()
+                page.get_by_role("button", name="Restart", exact=True).click()
+                expect(page.locator("#status .message")).to_contain_text(
+                    f"Restart Operation Successful for {service}"
+                )
+            page.goto(dashboard)
+            page.get_by_role("button", name="+10 minutes").click()
+        shot(page, "trap-3-restarted")
+
+        visit(
+            node_url(lab.publisher, "/ccmadmin/enterpriseParamReset.do"),
+            c.application_user, c.application_password,
+        )  # fmt: skip
+        page.get_by_role("button", name="Reset", exact=True).click()
+        expect(page.locator("#status .message")).to_contain_text("Reset sent to 6")
+        shot(page, "trap-4-reset")
+
+        page.goto(dashboard)
+        page.get_by_role("button", name="+1 hour").click()
+        expect(page.locator("#locked-count")).to_have_text("6")
+        expect(page.locator("#trust-counts")).to_contain_text(
+            "Locked (Trust List Update Failed)"
+        )
+        expect(page.locator("#registration svg")).to_be_visible()
+        shot(page, "trap-5-dashboard-locked")
+        visit(
+            node_url(lab.publisher, "/ccmadmin/phoneFindList.do"),
+            c.application_user, c.application_password,
+        )  # fmt: skip
+        expect(page.locator("#phones")).to_contain_text("Trust List Update Failed")
+        shot(page, "trap-6-phone-list")
+        browser.close()

@@ -76,7 +76,7 @@ class Streams:
 def create_app(registry: LabRegistry) -> FastAPI:
     """The management application over ``registry``'s labs."""
     # The route modules import ``Hosted`` from here, so they load only now.
-    from api.mgmt import ca, clock, faults, journal, labs, phones
+    from api.mgmt import ca, clock, dashboard, faults, journal, labs, phones
 
     app = FastAPI(
         title="cucm-lab control plane",
@@ -112,7 +112,7 @@ def create_app(registry: LabRegistry) -> FastAPI:
         )
         return response
 
-    for module in (labs, clock, ca, phones, faults, journal):
+    for module in (labs, clock, ca, phones, faults, journal, dashboard):
         app.include_router(module.router)
     return app
 

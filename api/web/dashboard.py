@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from api.web import registration
 from api.web.render import LAB, Pages, Status, read_form
 from emulator.journal import Event
 from emulator.pki import encoding
@@ -81,6 +82,7 @@ def routes(pages: Pages) -> APIRouter:
             events=events, describe=describe_event,
             pending=lab.certs.stores(node).csrs, behaviours=BEHAVIOURS,
             intermediate=lab.ca.intermediate is not None, nodes=lab.cluster.nodes,
+            registration_chart=registration.chart(registration.history(lab)),
         )  # fmt: skip
 
     @api.get("/")

@@ -6,6 +6,7 @@
 - ``/cmplatform/``: Cisco Unified OS Administration, Certificate Management;
 - ``/ccmservice/``: Cisco Unified Serviceability, Control Center;
 - ``/ccmadmin/``: Cisco Unified CM Administration (the publisher's pages);
+- ``<application>/login`` and ``logout``: the sign-in form of each;
 - ``/lab/``: the lab dashboard, which is the lab's own and not CUCM's;
 - ``/cucm-lab/static/``: the style sheet.
 
@@ -19,7 +20,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.runtime import LabRuntime
-from api.web import ccmadmin, certificate_forms, certificates, dashboard, serviceability
+from api.web import (
+    ccmadmin,
+    ccmadmin_security,
+    certificate_forms,
+    certificates,
+    dashboard,
+    login,
+    serviceability,
+)
 from api.web.render import (
     ENVIRONMENT,
     PRODUCTS,
@@ -61,9 +70,11 @@ def router(runtime: LabRuntime, node: Node) -> APIRouter:
             body, media_type=media_type, headers={"Cache-Control": "max-age=3600"}
         )
 
+    api.include_router(login.routes(pages))
     api.include_router(certificates.routes(pages))
     api.include_router(certificate_forms.routes(pages))
     api.include_router(serviceability.routes(pages))
     api.include_router(ccmadmin.routes(pages))
+    api.include_router(ccmadmin_security.routes(pages))
     api.include_router(dashboard.routes(pages))
     return api

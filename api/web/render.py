@@ -21,16 +21,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import resources
 from typing import Any, Literal
+from urllib.parse import quote
 
 import jinja2
 from fastapi import Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData, UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 
 from api.auth import authorised, unauthorised
 from api.runtime import LabRuntime
+from api.web import session
 from emulator.cluster import Node
 from emulator.errors import CucmError
 
@@ -123,7 +125,9 @@ CM_ADMIN = Product(
     "/ccmadmin/",
     (
         ("System > Enterprise Parameters", "/ccmadmin/enterpriseParamEdit.do"),
+        ("System > SAML Single Sign-On", "/ccmadmin/ssoConfig.do"),
         ("Device > Phone", "/ccmadmin/phoneFindList.do"),
+        ("Device > ITL File Status", "/ccmadmin/itlFileStatus.do"),
     ),
 )
 LAB = Product(
@@ -135,6 +139,7 @@ LAB = Product(
     (
         ("Overview", "/lab/"),
         ("Sign a CSR with the lab CA", "/lab/#sign"),
+        ("Registered phones (RTMT)", "/lab/#registration"),
     ),
 )
 PRODUCTS = (OS_ADMIN, SERVICEABILITY, CM_ADMIN, LAB)
@@ -176,7 +181,9 @@ class Pages:
         self.node = node
 
     def guard(self, request: Request, product: Product) -> Response | None:
-        """Tomcat's 401 unless the request carries the product's account."""
+        """None when the request carries the product's account, by HTTP Basic or
+        by a session from the login page; otherwise a browser is sent to the
+        login page and any other client gets Tomcat's 401."""
         c = self.runtime.credentials
         user, password = (
             (c.platform_user, c.platform_password)
@@ -185,7 +192,16 @@ class Pages:
         )
         if authorised(request, user, password):
             return None
-        log.info("%s %s %s: 401", self.node.hostname, request.method, request.url.path)
+        if session.signed_in(self.runtime, request, product.account) == user:
+            return None
+        path = request.url.path
+        if session.wants_page(request):
+            target = path + (f"?{request.url.query}" if request.url.query else "")
+            log.info("%s GET %s: 303 to the login page", self.node.hostname, path)
+            return RedirectResponse(
+                f"{product.home}login?next={quote(target, safe='')}", 303
+            )
+        log.info("%s %s %s: 401", self.node.hostname, request.method, path)
         return unauthorised(product.realm)
 
     def user(self, product: Product) -> str:
