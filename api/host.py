@@ -89,7 +89,7 @@ class LabHost:
     async def start(self) -> None:
         lab = self.runtime.lab
         self.runtime.start()
-        lab.services.on_started(self._tomcat_started)
+        lab.services.on_loaded(self._tomcat_loaded)
         for index, node in enumerate(lab.cluster.nodes):
             address = self.plan.address_of(index)
             ports = self.plan.ports_of(index)
@@ -132,7 +132,7 @@ class LabHost:
             self._load_chain(node.hostname, tomcat.loaded)
         return context
 
-    def _tomcat_started(self, service: Service) -> None:
+    def _tomcat_loaded(self, service: Service) -> None:
         if (
             service.name == "Cisco Tomcat"
             and isinstance(service.loaded, TomcatSnapshot)

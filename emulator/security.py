@@ -190,7 +190,7 @@ class ClusterSecurity:
         for hostname in self.lab.services.tftp_nodes:
             service = self.lab.services.get(hostname, TFTP)
             if service.running:
-                service.loaded = self.tftp_loader(hostname)
+                service.replace_loaded(self.tftp_loader(hostname))
 
     # -- ITL recovery -----------------------------------------------------------------
     def reset_itl(self, *, remote: bool = False) -> list[str]:
@@ -212,7 +212,7 @@ class ClusterSecurity:
                 now=lab.clock.now,
                 signer=signer or recovery_signer(lab.certs, node),
             )
-            service.loaded = files
+            service.replace_loaded(files)
             rewritten.append(hostname)
             lab.journal.emit(
                 "security.itl.reset",

@@ -79,3 +79,26 @@ def listeners() -> Iterator[object]:
     from soap_harness import start_listeners
 
     yield from start_listeners()
+
+
+@pytest.fixture(scope="module")
+def plane(shared_keys: list[rsa.RSAPrivateKey]) -> Iterator[object]:
+    """A management API on a background loop, its labs built from the key list."""
+    from api.mgmt.background import BackgroundControlPlane
+
+    offsets = random.Random(7)
+
+    def keys() -> RotatingKeys:
+        return RotatingKeys(shared_keys, offsets.randrange(len(shared_keys)))
+
+    with BackgroundControlPlane(keys) as running:
+        yield running
+
+
+@pytest.fixture
+def api(plane: object) -> Iterator[object]:
+    """An httpx client of the management API."""
+    import httpx
+
+    with httpx.Client(base_url=plane.url, timeout=60) as client:  # type: ignore[attr-defined]
+        yield client

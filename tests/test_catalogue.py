@@ -14,7 +14,6 @@ import pytest
 from flows import csr, pem, signed, upload_ca_chain
 
 from emulator import CucmError, Lab
-from emulator.certstore.csr import CsrRequest
 from emulator.errors import CATALOGUE
 
 Wrong = Callable[[], object]
@@ -359,4 +358,3 @@ def test_san_mismatch_text_is_cucms(make_lab):
         _extra_sans(lab)()
     assert str(raised.value) == "CSR SAN and Certificate SAN does not match"
     assert "the certificate has" in raised.value.hint
-    assert CsrRequest  # the dialog's request type is what surfaces fill in

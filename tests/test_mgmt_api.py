@@ -7,7 +7,6 @@ import base64
 import itertools
 import json
 import math
-import random
 import ssl
 import threading
 import time
@@ -15,35 +14,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import RotatingKeys
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import NameOID
 
-from api.mgmt.background import BackgroundControlPlane
 from emulator import Lab
 from emulator.pki.ca import BEHAVIOURS
 
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def plane(shared_keys: list[rsa.RSAPrivateKey]) -> Iterator[BackgroundControlPlane]:
-    offsets = random.Random(7)
-
-    def keys() -> RotatingKeys:
-        return RotatingKeys(shared_keys, offsets.randrange(len(shared_keys)))
-
-    with BackgroundControlPlane(keys) as running:
-        yield running
-
-
-@pytest.fixture
-def api(plane: BackgroundControlPlane) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=plane.url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture

@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import random
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from conftest import RotatingKeys
-from cryptography.hazmat.primitives.asymmetric import rsa
-
-from api.mgmt.background import BackgroundControlPlane
 
 _names = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def plane(shared_keys: list[rsa.RSAPrivateKey]) -> Iterator[BackgroundControlPlane]:
-    offsets = random.Random(11)
-
-    def keys() -> RotatingKeys:
-        return RotatingKeys(shared_keys, offsets.randrange(len(shared_keys)))
-
-    with BackgroundControlPlane(keys) as running:
-        yield running
-
-
-@pytest.fixture
-def api(plane: BackgroundControlPlane) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=plane.url, timeout=60) as client:
-        yield client
 
 
 @pytest.fixture

@@ -234,9 +234,4 @@ async def restore_snapshot(hosted: Hosted, name: str) -> Any:
         restored = lab.restore_snapshot(name)
     except KeyError as exc:
         raise HTTPException(404, f"name: {exc.args[0]}") from None
-    # The node's HTTPS listener presents what Tomcat loaded and learns of it
-    # when Tomcat starts; a restore changes what Tomcat holds without a start.
-    for service in lab.services:
-        if service.name == "Cisco Tomcat" and service.running:
-            lab.services.notify_started(service)
     return restored

@@ -30,7 +30,13 @@ from emulator.journal import Journal
 from emulator.pki import builder
 from emulator.pki.cisco_ca import default_ca_certificates
 from emulator.pki.keys import KeySource, new_key
-from emulator.pki.units import CUCM_TRUST_STORES, IMP_TRUST_STORES, UNITS, Unit
+from emulator.pki.units import (
+    CUCM_TRUST_STORES,
+    IMP_TRUST_STORES,
+    UNITS,
+    Unit,
+    unit_on_node,
+)
 from emulator.profile import ReleaseProfile
 
 TRUST_DESCRIPTION = "Trust Certificate"
@@ -54,10 +60,18 @@ class Installer:
         return self.stores_by_name[node.hostname]
 
     def units_on(self, node: Node) -> list[Unit]:
-        raise NotImplementedError
+        """The units ``node`` holds on this release."""
+        return [
+            u
+            for u in UNITS.values()
+            if unit_on_node(u, role=node.role, profile=self.profile)
+        ]
 
     def default_common_name(self, node: Node, unit: Unit) -> str:
-        raise NotImplementedError
+        """The CN CUCM gives ``unit`` on ``node`` (reference section 1.3)."""
+        if unit.name == "ITLRecovery" and self.profile.itlrecovery_cluster_wide:
+            node = self.cluster.publisher
+        return builder.common_name(unit, node, capf_tag=self._capf_tags[node.hostname])
 
     def install(self, installed_at: datetime) -> None:
         """Create every node's stores as a fresh installation does."""

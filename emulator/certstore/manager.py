@@ -30,7 +30,6 @@ from emulator.clock import LabClock
 from emulator.cluster import Cluster, Node, Organisation
 from emulator.errors import CucmError
 from emulator.journal import Journal
-from emulator.pki import builder
 from emulator.pki.encoding import (
     MAX_FILE_BYTES,
     CertificateFileError,
@@ -39,7 +38,6 @@ from emulator.pki.encoding import (
 )
 from emulator.pki.keys import KeySource
 from emulator.pki.units import (
-    UNITS,
     Unit,
     lookup_unit,
     unit_on_node,
@@ -84,9 +82,6 @@ class CertificateManager(Installer, Checks):
         self._listeners.append(listener)
 
     # -- lookups --------------------------------------------------------------
-    def stores(self, node: Node) -> NodeCertificates:
-        return self.stores_by_name[node.hostname]
-
     def cluster_node(self, name: str) -> Node:
         node = self.cluster.find(name)
         if node is None:
@@ -118,13 +113,6 @@ class CertificateManager(Installer, Checks):
             )
         return unit
 
-    def units_on(self, node: Node) -> list[Unit]:
-        return [
-            u
-            for u in UNITS.values()
-            if unit_on_node(u, role=node.role, profile=self.profile)
-        ]
-
     def trust_store_on(self, node: Node, name: str) -> str:
         """The trust store called ``name`` (any case) on ``node``."""
         for store in self.stores(node).trust:
@@ -136,11 +124,6 @@ class CertificateManager(Installer, Checks):
             unit=name,
             choices=", ".join(self.stores(node).trust),
         )
-
-    def default_common_name(self, node: Node, unit: Unit) -> str:
-        if unit.name == "ITLRecovery" and self.profile.itlrecovery_cluster_wide:
-            node = self.cluster.publisher
-        return builder.common_name(unit, node, capf_tag=self._capf_tags[node.hostname])
 
     def state(self) -> tuple[object, ...]:
         """Equal before and after any operation that changed nothing."""
@@ -245,9 +228,7 @@ class CertificateManager(Installer, Checks):
         changes = [
             change
             for store in stores
-            for change in trust.plan_upload(
-                self, node, store, certificates, description
-            )
+            for change in trust.plan_upload(self, node, store, certificates)
         ]
         return trust.apply_upload(self, changes, description)
 

@@ -51,7 +51,6 @@ def plan_upload(
     node: Node,
     store: str,
     certificates: Sequence[x509.Certificate],
-    description: str,
 ) -> list[_Change]:
     """Check every certificate against every target store; change nothing."""
     now = mgr.clock.now

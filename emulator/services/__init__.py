@@ -112,6 +112,7 @@ class ServiceManager:
         self.start_fault: Callable[[str, str], str | None] | None = None
         self._started: list[Listener] = []
         self._stopped: list[Listener] = []
+        self._loaded: list[Listener] = []
         self._by_node: dict[str, dict[str, Service]] = {}
 
         for node in cluster.nodes:
@@ -210,6 +211,15 @@ class ServiceManager:
     def on_stopped(self, listener: Listener) -> Callable[[], None]:
         """Call ``listener`` each time a service stops serving (also mid-restart)."""
         return _subscribe(self._stopped, listener)
+
+    def on_loaded(self, listener: Listener) -> Callable[[], None]:
+        """Call ``listener`` each time a service holds a new snapshot: when it
+        starts, when a command rewrites what it serves, when a lab is rewound."""
+        return _subscribe(self._loaded, listener)
+
+    def notify_loaded(self, service: Service) -> None:
+        for listener in list(self._loaded):
+            listener(service)
 
     def notify_started(self, service: Service) -> None:
         for listener in list(self._started):

@@ -299,6 +299,13 @@ class Service:
         self.loaded = self._manager.loader_for(self.name)(self.node)
         self.generation += 1
         self.started_at = self._clock.seconds
+        self._manager.notify_loaded(self)
+
+    def replace_loaded(self, loaded: object) -> None:
+        """What the service serves, rewritten without a restart (TFTP's change
+        notification, ``utils itl reset``)."""
+        self.loaded = loaded
+        self._manager.notify_loaded(self)
 
     def restore(
         self,
@@ -318,6 +325,7 @@ class Service:
         self.generation = generation
         self.started_at = started_at
         self._busy = None
+        self._manager.notify_loaded(self)
 
     def _boot(self) -> None:
         """Be running when the lab begins, with no transition and no listeners."""
